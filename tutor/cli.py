@@ -1,0 +1,396 @@
+"""The command-line face: init, check, doctor, watch and step chores.
+
+Every command goes through the headless core; expected problems print one clear
+message (file, line, fix) and exit 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import platformdirs
+from rich.console import Console
+
+from tutor import __version__
+from tutor.config import APP, Settings, load_settings
+from tutor.course import Course, Step, bundled_course_dir, load_course
+from tutor.errors import TutorError
+from tutor.events import Event, Verdict
+from tutor.junit import write_junit
+from tutor.report import Printer
+from tutor.workspace import Workspace
+from tutor.workspace.backups import apply_solution, list_backups, reset_step, restore
+from tutor.workspace.lock import WorkspaceLock
+from tutor.workspace.progress import load_progress, save_progress
+from tutor.workspace.setup import init_workspace
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings(args.config, args.workspace, args.lessons, args.lm)
+        course = load_course(settings.lessons or bundled_course_dir())
+        handler: Callable[[argparse.Namespace, Settings, Course], int] = args.handler
+        return handler(args, settings, course)
+    except TutorError as e:
+        err.print(f"[red]error:[/] {e}")
+        return 2
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog=APP,
+        description="Learn to drive DSPy from Rust through PyO3.",
+    )
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    p.add_argument(
+        "--workspace",
+        type=Path,
+        help="the learner workspace (default ~/pyo3dspy-tutor; env PYO3DSPY_TUTOR_WORKSPACE)",
+    )
+    p.add_argument(
+        "--lessons",
+        type=Path,
+        help="a course folder (default: the bundled course; env PYO3DSPY_TUTOR_LESSONS)",
+    )
+    p.add_argument(
+        "--lm",
+        help="'offline' (default) or a provider model such as "
+        "openai/gpt-4o-mini (env PYO3DSPY_TUTOR_LM); keys come from the environment",
+    )
+    p.add_argument("--config", type=Path, help="config file (env PYO3DSPY_TUTOR_CONFIG)")
+    p.set_defaults(handler=cmd_watch)
+    sub = p.add_subparsers(title="commands", metavar="COMMAND")
+
+    s = sub.add_parser("init", help="create a workspace and scaffold the first step")
+    s.add_argument("dir", nargs="?", type=Path, help="where (default: the workspace setting)")
+    s.set_defaults(handler=cmd_init)
+
+    s = sub.add_parser(
+        "watch", help="rebuild and check the current step on every save (the default command)"
+    )
+    s.add_argument("--once", action="store_true", help="check once and exit")
+    s.set_defaults(handler=cmd_watch)
+
+    s = sub.add_parser("check", help="build and check steps; exit 0 only if all pass")
+    s.add_argument("steps", nargs="*", metavar="STEP", help="step ids (default: current step)")
+    s.add_argument("--all", action="store_true", help="every step of the course")
+    which = s.add_mutually_exclusive_group()
+    which.add_argument(
+        "--solutions", action="store_true", help="check the reference solutions (each must pass)"
+    )
+    which.add_argument(
+        "--starters",
+        action="store_true",
+        help="check the starter files (each must fail: a lesson test)",
+    )
+    s.add_argument("--junit", type=Path, metavar="FILE", help="also write a JUnit XML report")
+    s.add_argument("--json", action="store_true", help="print one JSON object, nothing else")
+    s.add_argument("-v", "--verbose", action="store_true", help="show build log and output")
+    s.set_defaults(handler=cmd_check)
+
+    s = sub.add_parser("doctor", help="check the toolchain, Python and LM set-up")
+    s.set_defaults(handler=cmd_doctor)
+
+    s = sub.add_parser("list", help="the course's steps and your progress")
+    s.set_defaults(handler=cmd_list)
+
+    s = sub.add_parser("hint", help="show the next hint for a step")
+    s.add_argument("step", nargs="?")
+    s.set_defaults(handler=cmd_hint)
+
+    s = sub.add_parser("goto", help="make STEP the current step")
+    s.add_argument("step")
+    s.set_defaults(handler=cmd_goto)
+
+    for name, helptext in (
+        ("reset", "put the starter files back (your files are backed up)"),
+        ("solution", "apply the reference solution (your files are backed up)"),
+    ):
+        s = sub.add_parser(name, help=helptext)
+        s.add_argument("step", nargs="?")
+        s.set_defaults(handler=cmd_replace, action=name)
+
+    s = sub.add_parser("restore", help="restore a backup of a step (latest by default)")
+    s.add_argument("step", nargs="?")
+    s.add_argument("--backup", type=Path, help="a folder listed by `restore --list`")
+    s.add_argument("--list", action="store_true", help="list the step's backups")
+    s.set_defaults(handler=cmd_restore)
+    return p
+
+
+# -- helpers --------------------------------------------------------------------------
+
+
+def _workspace(settings: Settings, course: Course, *, create: bool) -> Workspace:
+    ws = Workspace(settings.workspace)
+    if not ws.exists():
+        if not create:
+            raise TutorError(f"no workspace at {ws.root}", fix="run `pyo3dspy-tutor init` first")
+        out.print(f"Creating your workspace in [bold]{ws.root}[/]")
+    init_workspace(ws, course)
+    return ws
+
+
+def _step_arg(course: Course, ws: Workspace, step_id: str | None) -> Step:
+    return course.step(step_id or load_progress(ws.state_file).current)
+
+
+def _lm_settings(settings: Settings) -> dict[str, str | None]:
+    return {"model": settings.lm.model, "api_base": settings.lm.api_base}
+
+
+# -- commands -------------------------------------------------------------------------
+
+
+def cmd_init(args: argparse.Namespace, settings: Settings, course: Course) -> int:
+    if args.dir:
+        settings.workspace = args.dir.expanduser().resolve()
+    ws = Workspace(settings.workspace)
+    existed = ws.exists()
+    with WorkspaceLock(ws.lock_file):
+        progress = init_workspace(ws, course)
+    step = course.step(progress.current)
+    verb = "Reopened" if existed else "Created"
+    out.print(f"{verb} workspace [bold]{ws.root}[/] for “{course.title}”.")
+    out.print(f"Current step: [bold]{step.title}[/] — edit {ws.crate_dir(step) / step.files[0]}")
+    flag = f" --workspace {ws.root}" if ws.root != Path.home() / APP else ""
+    out.print(f"Start with: [bold]pyo3dspy-tutor{flag}[/]")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace, settings: Settings, course: Course) -> int:
+    from tutor.session import Session
+
+    variant = "solution" if args.solutions else "starter" if args.starters else "learner"
+    expected = "fail" if args.starters else "pass"
+    if variant == "learner":
+        ws = _workspace(settings, course, create=False)
+        lock = WorkspaceLock(ws.lock_file)
+        lock.acquire()
+    else:
+        # Lesson checks touch no learner files; without a workspace they share a cache one.
+        ws = Workspace(settings.workspace)
+        if not ws.exists():
+            ws = Workspace(Path(platformdirs.user_cache_dir(APP)) / "lesson-checks")
+        lock = WorkspaceLock(ws.meta / f"lock-{variant}")
+        lock.acquire()
+    try:
+        if args.all:
+            steps = course.steps()
+        elif args.steps:
+            steps = [course.step(s) for s in args.steps]
+        else:
+            steps = [_step_arg(course, ws, None)]
+        printer: Callable[[Event], None] = (
+            (lambda _e: None) if args.json else Printer(out, verbose=args.verbose)
+        )
+        session = Session(course, ws, _lm_settings(settings))
+        results: list[tuple[Verdict, bool]] = []
+        try:
+            for step in steps:
+                verdict = session.check(step, printer, variant=variant)
+                results.append((verdict, verdict.verdict == expected))
+                if variant == "learner":
+                    progress = load_progress(ws.state_file)
+                    progress.record_verdict(step.id, verdict.verdict)
+                    save_progress(ws.state_file, progress)
+        finally:
+            session.close()
+    finally:
+        lock.release()
+    if args.junit:
+        write_junit(args.junit, f"{course.id}-{variant}", results)
+    ok = all(good for _, good in results)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "course": course.id,
+                    "variant": variant,
+                    "expected": expected,
+                    "ok": ok,
+                    "steps": [
+                        {
+                            "id": v.step_id,
+                            "verdict": v.verdict,
+                            "reason": v.reason,
+                            "summary": v.summary,
+                            "timings": v.timings,
+                            "errors": v.errors,
+                            "ok": good,
+                        }
+                        for v, good in results
+                    ],
+                },
+                indent=2,
+            )
+        )
+    elif variant != "learner":
+        bad = [v.step_id for v, good in results if not good]
+        what = "solutions pass" if expected == "pass" else "starters fail"
+        if bad:
+            out.print(
+                f"[red]{len(bad)} of {len(results)} steps broken[/] (every {what[:-5]} "
+                f"must {expected}): {', '.join(bad)}"
+            )
+        else:
+            out.print(f"[green]All {len(results)} {what}.[/]")
+    return 0 if ok else 1
+
+
+def cmd_doctor(args: argparse.Namespace, settings: Settings, course: Course) -> int:
+    from tutor.doctor import run_doctor
+
+    return run_doctor(settings, course, out)
+
+
+def cmd_list(args: argparse.Namespace, settings: Settings, course: Course) -> int:
+    ws = _workspace(settings, course, create=False)
+    progress = load_progress(ws.state_file)
+    for module in course.modules:
+        done = sum(1 for s in module.steps if s.id in progress.done)
+        out.print(f"[bold]{module.title}[/]  {done}/{len(module.steps)}")
+        for step in module.steps:
+            state = progress.steps.get(step.id)
+            mark = (
+                "✓ done"
+                if step.id in progress.done
+                else "✗ failing"
+                if state and state.last_verdict in ("fail", "error")
+                else "· to do"
+            )
+            here = " ← current" if step.id == progress.current else ""
+            out.print(f"  {mark:10} {step.id:24} {step.title}{here}")
+    return 0
+
+
+def cmd_hint(args: argparse.Namespace, settings: Settings, course: Course) -> int:
+    ws = _workspace(settings, course, create=False)
+    step = _step_arg(course, ws, args.step)
+    with WorkspaceLock(ws.lock_file):
+        progress = load_progress(ws.state_file)
+        entry = progress.step(step.id)
+        entry.hints_shown = min(entry.hints_shown + 1, len(step.hints))
+        save_progress(ws.state_file, progress)
+    for i, hint in enumerate(step.hints[: entry.hints_shown], 1):
+        out.print(f"Hint {i}/{len(step.hints)}: {hint}")
+    return 0
+
+
+def cmd_goto(args: argparse.Namespace, settings: Settings, course: Course) -> int:
+    ws = _workspace(settings, course, create=False)
+    step = course.step(args.step)
+    with WorkspaceLock(ws.lock_file):
+        progress = load_progress(ws.state_file)
+        progress.current = step.id
+        save_progress(ws.state_file, progress)
+        init_workspace(ws, course)
+    out.print(f"Current step: [bold]{step.title}[/] ({ws.crate_dir(step)})")
+    return 0
+
+
+def cmd_replace(args: argparse.Namespace, settings: Settings, course: Course) -> int:
+    ws = _workspace(settings, course, create=False)
+    step = _step_arg(course, ws, args.step)
+    with WorkspaceLock(ws.lock_file):
+        saved = (reset_step if args.action == "reset" else apply_solution)(ws, step)
+    what = "starter files" if args.action == "reset" else "reference solution"
+    out.print(f"Put the {what} of {step.id} in place.")
+    if saved:
+        out.print(
+            f"Your previous files are saved in {saved} "
+            f"(bring them back with `pyo3dspy-tutor restore {step.id}`)."
+        )
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace, settings: Settings, course: Course) -> int:
+    ws = _workspace(settings, course, create=False)
+    step = _step_arg(course, ws, args.step)
+    backups = list_backups(ws, step)
+    if args.list:
+        for b in backups:
+            out.print(str(b))
+        return 0
+    chosen = args.backup or (backups[-1] if backups else None)
+    if chosen is None or not chosen.is_dir():
+        raise TutorError(
+            f"no backup to restore for {step.id}",
+            fix=f"list them with `pyo3dspy-tutor restore {step.id} --list`",
+        )
+    with WorkspaceLock(ws.lock_file):
+        saved = restore(ws, step, chosen)
+    out.print(
+        f"Restored {chosen.name}." + (f" The files it replaced are in {saved}." if saved else "")
+    )
+    return 0
+
+
+def cmd_watch(args: argparse.Namespace, settings: Settings, course: Course) -> int:
+    """Headless rustlings-style loop on the current step (the app replaces it)."""
+    from tutor.rebuilder import Rebuilder, watch_changes
+    from tutor.session import Session
+
+    ws = _workspace(settings, course, create=True)
+    with WorkspaceLock(ws.lock_file):
+        progress = load_progress(ws.state_file)
+        step = course.step(progress.current)
+        crate = ws.crate_dir(step)
+        session = Session(course, ws, _lm_settings(settings))
+        printer = Printer(out)
+
+        def on_event(event: Event) -> None:
+            printer(event)
+            if isinstance(event, Verdict) and event.reason != "cancelled":
+                p = load_progress(ws.state_file)
+                p.record_verdict(event.step_id, event.verdict)
+                save_progress(ws.state_file, p)
+                if event.verdict == "pass":
+                    out.print(
+                        "Step done. Next: `pyo3dspy-tutor goto "
+                        f"{_next_id(course, event.step_id)}` (or keep experimenting)."
+                    )
+
+        rebuilder = Rebuilder(session, on_event)
+        out.print(f"[bold]{step.title}[/] — {step.goal}")
+        out.print(f"Lesson: {step.readme}")
+        for rel in step.files:
+            out.print(f"Edit:   {crate / rel}")
+        rebuilder.request(step)
+        if getattr(args, "once", False):
+            rebuilder.wait()
+            session.close()
+            verdict = rebuilder.last_verdict
+            return 0 if verdict and verdict.verdict == "pass" else 1
+        out.print("[dim]Watching for saves. Ctrl-C to quit; `pyo3dspy-tutor hint` for a hint.[/]")
+        stop = threading.Event()
+        try:
+            for _ in watch_changes(crate, step, stop):
+                rebuilder.request(step)
+        finally:
+            stop.set()
+            rebuilder.stop()
+            session.close()
+    return 0
+
+
+def _next_id(course: Course, step_id: str) -> str:
+    nxt = course.next_step(step_id)
+    return nxt.id if nxt else "(the course is complete)"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

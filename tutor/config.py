@@ -1,0 +1,90 @@
+"""Settings: defaults < config file < environment < command line.
+
+The config file is TOML in the platform's config folder (or ``$PYO3DSPY_TUTOR_CONFIG``,
+or ``--config``). API keys are never settings: providers read them from the
+environment, and nothing here writes them anywhere.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import platformdirs
+
+from tutor.tomlfile import read_toml
+
+APP = "pyo3dspy-tutor"
+ENV_CONFIG = "PYO3DSPY_TUTOR_CONFIG"
+ENV_WORKSPACE = "PYO3DSPY_TUTOR_WORKSPACE"
+ENV_LESSONS = "PYO3DSPY_TUTOR_LESSONS"
+ENV_LM = "PYO3DSPY_TUTOR_LM"
+ENV_LM_API_BASE = "PYO3DSPY_TUTOR_LM_API_BASE"
+
+_KEYS = {"workspace", "lessons", "lm"}
+_LM_KEYS = {"model", "api_base"}
+
+
+@dataclass
+class LMConfig:
+    model: str = "offline"
+    api_base: str | None = None
+
+
+@dataclass
+class Settings:
+    workspace: Path = field(default_factory=lambda: Path.home() / APP)
+    lessons: Path | None = None  # None: the bundled course
+    lm: LMConfig = field(default_factory=LMConfig)
+    config_path: Path | None = None
+
+
+def default_config_path() -> Path:
+    return Path(platformdirs.user_config_dir(APP)) / "config.toml"
+
+
+def load_settings(
+    config: Path | None = None,
+    workspace: Path | None = None,
+    lessons: Path | None = None,
+    lm: str | None = None,
+) -> Settings:
+    """Merge every source; a malformed config file raises FileError naming the line."""
+    settings = Settings()
+    path = config or (Path(os.environ[ENV_CONFIG]) if os.environ.get(ENV_CONFIG) else None)
+    path = path or default_config_path()
+    if path.exists():
+        settings.config_path = path
+        _apply_file(settings, path)
+    env = os.environ
+    if env.get(ENV_WORKSPACE):
+        settings.workspace = Path(env[ENV_WORKSPACE])
+    if env.get(ENV_LESSONS):
+        settings.lessons = Path(env[ENV_LESSONS])
+    if env.get(ENV_LM):
+        settings.lm.model = env[ENV_LM]
+    if env.get(ENV_LM_API_BASE):
+        settings.lm.api_base = env[ENV_LM_API_BASE]
+    if workspace:
+        settings.workspace = workspace
+    if lessons:
+        settings.lessons = lessons
+    if lm:
+        settings.lm.model = lm
+    settings.workspace = settings.workspace.expanduser().resolve()
+    return settings
+
+
+def _apply_file(settings: Settings, path: Path) -> None:
+    doc = read_toml(path)
+    d = doc.data
+    doc.check_keys(d, _KEYS)
+    if "workspace" in d:
+        settings.workspace = Path(doc.get(d, "workspace", str)).expanduser()
+    if "lessons" in d:
+        settings.lessons = Path(doc.get(d, "lessons", str)).expanduser()
+    lm = doc.get(d, "lm", dict, {})
+    doc.check_keys(lm, _LM_KEYS, "lm")
+    settings.lm.model = doc.get(lm, "model", str, settings.lm.model, "lm")
+    settings.lm.api_base = doc.get(lm, "api_base", str, settings.lm.api_base, "lm")

@@ -1,0 +1,240 @@
+"""Is this machine ready? Each finding says what is wrong and how to fix it.
+
+``diagnose`` is pure data so the app can show the same findings in a screen.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import re
+import shutil
+import subprocess
+import sysconfig
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from rich.console import Console
+from rich.markup import escape
+
+from tutor.config import Settings
+from tutor.course.model import Course
+
+Status = Literal["ok", "warn", "fail"]
+MIN_RUST = (1, 83)
+MIN_FREE_GB = 2.0
+
+
+@dataclass
+class Finding:
+    name: str
+    status: Status
+    detail: str
+    fix: str = ""
+
+
+def _version_of(command: list[str]) -> str | None:
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def check_rust() -> list[Finding]:
+    findings = []
+    rustc = _version_of(["rustc", "--version"])
+    if rustc is None:
+        return [
+            Finding(
+                "Rust",
+                "fail",
+                "rustc was not found on PATH",
+                "install Rust with rustup (https://rustup.rs), then open a new shell",
+            )
+        ]
+    m = re.search(r"(\d+)\.(\d+)", rustc)
+    if m and (int(m[1]), int(m[2])) < MIN_RUST:
+        findings.append(
+            Finding(
+                "Rust",
+                "fail",
+                f"{rustc} is older than PyO3 0.29 needs",
+                "run `rustup update stable`",
+            )
+        )
+    else:
+        findings.append(Finding("Rust", "ok", rustc))
+    cargo = _version_of(["cargo", "--version"])
+    findings.append(
+        Finding("cargo", "ok", cargo)
+        if cargo
+        else Finding(
+            "cargo",
+            "fail",
+            "cargo was not found on PATH",
+            "install Rust with rustup (https://rustup.rs)",
+        )
+    )
+    if shutil.which("cc") is None and shutil.which("gcc") is None and shutil.which("clang") is None:
+        findings.append(
+            Finding(
+                "C linker",
+                "fail",
+                "no cc/gcc/clang: Rust cannot link",
+                "install a C toolchain (Debian: apt-get install build-essential; "
+                "macOS: xcode-select --install)",
+            )
+        )
+    return findings
+
+
+def check_python() -> list[Finding]:
+    findings = []
+    include = Path(sysconfig.get_paths()["include"])
+    if (include / "Python.h").exists():
+        findings.append(Finding("Python headers", "ok", str(include)))
+    else:
+        findings.append(
+            Finding(
+                "Python headers",
+                "fail",
+                f"Python.h is not in {include}",
+                "install the Python development package (Debian: apt-get install python3-dev)",
+            )
+        )
+    if sysconfig.get_config_var("Py_ENABLE_SHARED"):
+        findings.append(
+            Finding("shared libpython", "ok", "available (Rust programs can embed Python)")
+        )
+    else:
+        findings.append(
+            Finding(
+                "shared libpython",
+                "warn",
+                "this Python has no shared "
+                "libpython: steps that embed Python in a Rust binary will fail",
+                "use a Python built with --enable-shared (pyenv: "
+                "PYTHON_CONFIGURE_OPTS=--enable-shared pyenv install 3.11)",
+            )
+        )
+    for package, wanted in (("maturin", None), ("dspy", "3.4")):
+        try:
+            version = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            findings.append(
+                Finding(
+                    package,
+                    "fail",
+                    f"{package} is not installed",
+                    "reinstall the tutor: pip install pyo3dspy-tutor",
+                )
+            )
+            continue
+        if wanted and not version.startswith(wanted):
+            findings.append(
+                Finding(
+                    package,
+                    "fail",
+                    f"{package} {version} (the course needs {wanted}.x)",
+                    f'pip install "{package}>={wanted},<3.5"',
+                )
+            )
+        else:
+            findings.append(Finding(package, "ok", version))
+    return findings
+
+
+def check_lm(settings: Settings) -> list[Finding]:
+    from tutor.lm.settings import LMSettings, describe, missing_key
+
+    lm = LMSettings(model=settings.lm.model, api_base=settings.lm.api_base)
+    problem = missing_key(lm)
+    if problem:
+        return [
+            Finding(
+                "LM",
+                "fail",
+                f"{describe(lm)}: {problem}",
+                "export the key in your shell, or use --lm offline",
+            )
+        ]
+    return [Finding("LM", "ok", describe(lm))]
+
+
+def check_workspace(settings: Settings) -> list[Finding]:
+    root = settings.workspace
+    probe = root if root.exists() else next(p for p in root.parents if p.exists())
+    findings = []
+    free_gb = shutil.disk_usage(probe).free / 1e9
+    if free_gb < MIN_FREE_GB:
+        findings.append(
+            Finding(
+                "disk",
+                "warn",
+                f"{free_gb:.1f} GB free at {probe}; a workspace "
+                "needs about 1 GB for compiled crates",
+                "free some space or choose --workspace elsewhere",
+            )
+        )
+    else:
+        findings.append(Finding("disk", "ok", f"{free_gb:.0f} GB free"))
+    try:
+        with tempfile.NamedTemporaryFile(dir=probe):
+            pass
+        findings.append(Finding("workspace", "ok", f"{root} is writable"))
+    except OSError as e:
+        findings.append(
+            Finding(
+                "workspace",
+                "fail",
+                f"cannot write in {probe}: {e.strerror}",
+                "choose a writable folder with --workspace DIR",
+            )
+        )
+    return findings
+
+
+def check_dspy_import() -> list[Finding]:
+    try:
+        import dspy  # noqa: F401
+    except Exception as e:  # any import failure is the finding
+        return [
+            Finding(
+                "dspy import",
+                "fail",
+                f"{type(e).__name__}: {e}",
+                'pip install --force-reinstall "dspy>=3.4.1,<3.5"',
+            )
+        ]
+    return [Finding("dspy import", "ok", "imports")]
+
+
+CHECKS: list[Callable[..., list[Finding]]] = [check_rust, check_python, check_dspy_import]
+
+
+def diagnose(settings: Settings) -> list[Finding]:
+    findings: list[Finding] = []
+    for check in CHECKS:
+        findings.extend(check())
+    findings.extend(check_lm(settings))
+    findings.extend(check_workspace(settings))
+    return findings
+
+
+def run_doctor(settings: Settings, course: Course, console: Console) -> int:
+    marks = {"ok": "[green]✓[/]", "warn": "[yellow]![/]", "fail": "[red]✗[/]"}
+    findings = diagnose(settings)
+    for f in findings:
+        console.print(f"{marks[f.status]} {f.name:18} {escape(f.detail)}")
+        if f.fix and f.status != "ok":
+            console.print(f"  [dim]fix:[/] {escape(f.fix)}")
+    console.print(
+        f"Course: {course.title} ({len(course.steps())} steps), workspace "
+        f"{settings.workspace}{'' if settings.workspace.exists() else ' (not created yet)'}"
+    )
+    bad = [f for f in findings if f.status == "fail"]
+    console.print("[green]Ready.[/]" if not bad else f"[red]{len(bad)} problem(s) to fix.[/]")
+    return 1 if bad else 0

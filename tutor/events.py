@@ -1,0 +1,209 @@
+"""Typed events: the one vocabulary the core speaks to its faces.
+
+Each event is a small dataclass with one JSON form (``{"type": "<ClassName>", ...}``).
+The runner's child writes them as JSON lines on a pipe; the session hands them on
+unchanged to the app, the CLI and the JSON/JUnit exporters. No face re-derives what
+an event already says.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal
+
+Verdict_ = Literal["pass", "fail", "error"]
+
+
+@dataclass
+class Event:
+    """Base of every event; subclasses register themselves by class name."""
+
+    registry: ClassVar[dict[str, type[Event]]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        Event.registry[cls.__name__] = cls
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        data = json.loads(json.dumps(data, default=_jsonable))
+        return {"type": type(self).__name__, **data}
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), default=_jsonable, ensure_ascii=False)
+
+
+def _jsonable(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+    return repr(value)
+
+
+def event_from_dict(data: dict[str, Any]) -> Event:
+    """Rebuild an event from its JSON form; unknown fields are dropped."""
+    cls = Event.registry[data["type"]]
+    names = {f.name for f in dataclasses.fields(cls)}
+    kwargs = {k: v for k, v in data.items() if k in names}
+    if cls is GilStats:
+        kwargs["labels"] = [GilLabelStats(**x) for x in kwargs.get("labels", [])]
+    return cls(**kwargs)
+
+
+def event_from_json(line: str) -> Event:
+    return event_from_dict(json.loads(line))
+
+
+# --- build ---------------------------------------------------------------------------
+
+
+@dataclass
+class BuildStarted(Event):
+    step_id: str
+    command: list[str]
+
+
+@dataclass
+class BuildOutput(Event):
+    """One human-readable line of the build log (cargo's status lines)."""
+
+    line: str
+
+
+@dataclass
+class Diagnostic(Event):
+    """A compiler message, from cargo's JSON diagnostics."""
+
+    level: str  # error | warning | note | help | failure-note
+    message: str
+    code: str | None = None  # e.g. "E0308"
+    file: str | None = None  # relative to the step's crate
+    line: int | None = None
+    column: int | None = None
+    rendered: str = ""
+
+
+@dataclass
+class BuildFinished(Event):
+    ok: bool
+    duration_s: float
+    artifact: str | None = None
+    cancelled: bool = False
+    fresh: bool = False  # nothing was recompiled
+
+
+# --- run -----------------------------------------------------------------------------
+
+
+@dataclass
+class RunStarted(Event):
+    pid: int
+
+
+@dataclass
+class Output(Event):
+    stream: Literal["stdout", "stderr"]
+    text: str
+
+
+@dataclass
+class TestResult(Event):
+    __test__: ClassVar[bool] = False  # not a pytest test class
+
+    name: str
+    outcome: Literal["passed", "failed", "error", "skipped"]
+    duration_s: float = 0.0
+    message: str = ""  # one line a learner can read
+    expected: str | None = None
+    got: str | None = None
+    traceback: str = ""
+
+
+@dataclass
+class PythonError(Event):
+    """An exception outside a test (importing the step's module, the check itself)."""
+
+    exc_type: str
+    message: str
+    traceback: str = ""
+
+
+@dataclass
+class RustPanic(Event):
+    message: str
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+    thread: str | None = None
+
+
+@dataclass
+class SpanStarted(Event):
+    span_id: str
+    parent_id: str | None
+    kind: str  # module | lm | adapter_format | adapter_parse | tool | evaluate | compile
+    name: str
+    start: float  # seconds since the run started
+
+
+@dataclass
+class Span(Event):
+    """A finished DSPy span (module, LM call, adapter step, tool, evaluate, compile)."""
+
+    span_id: str
+    parent_id: str | None
+    kind: str
+    name: str
+    start: float
+    end: float
+    inputs: Any = None
+    outputs: Any = None
+    messages: list[dict[str, Any]] | None = None  # prompt messages (LM spans)
+    completion: list[str] | None = None  # LM spans
+    usage: dict[str, Any] | None = None  # token usage (LM spans)
+    model: str | None = None
+    lm_source: str | None = None  # cassette | scripted | synthesized | provider
+    error: str | None = None
+
+
+@dataclass
+class GilLabelStats:
+    label: str
+    count: int
+    wait_p50_us: float
+    wait_p99_us: float
+    wait_max_us: float
+    hold_p50_us: float
+    hold_p99_us: float
+    hold_max_us: float
+    detached_count: int = 0
+    detached_total_us: float = 0.0
+
+
+@dataclass
+class GilStats(Event):
+    labels: list[GilLabelStats]
+    switch_interval_s: float
+    gil_enabled: bool
+    note: str = ""
+
+
+# --- outcome -------------------------------------------------------------------------
+
+
+@dataclass
+class Verdict(Event):
+    """The last event of every check.
+
+    ``pass``: the check ran and every test passed. ``fail``: the learner's work does not
+    pass yet (``reason`` says how: build, test, panic, crash, timeout, exit).
+    ``error``: the tutor could not judge (toolchain, lesson or runner problem).
+    """
+
+    step_id: str
+    verdict: Verdict_
+    reason: str = ""
+    summary: str = ""
+    timings: dict[str, float] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)

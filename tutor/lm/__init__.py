@@ -1,0 +1,1 @@
+"""Which LM answers a run: the deterministic offline LM or a real provider."""

@@ -1,0 +1,168 @@
+"""The forked child: run one step's check with pytest and stream events.
+
+Runs inside a fork of the pre-warmed runner process (dspy and pytest already
+imported), so it starts in milliseconds. It owns nothing the tutor needs: a crash
+here ends only this process.
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import json
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tutor.events import Event, PythonError, RunStarted, TestResult
+from tutor.run import gil
+
+MAX_TRACEBACK = 8000
+MAX_REPR = 400
+
+
+class EventPipe:
+    """JSON lines on the events pipe; one lock so threads never interleave a line."""
+
+    def __init__(self, fd: int) -> None:
+        self._file = os.fdopen(fd, "w", buffering=1, encoding="utf-8")
+        self._lock = threading.Lock()
+
+    def emit(self, event: Event) -> None:
+        self.write(event.to_dict())
+
+    def write(self, data: dict[str, Any]) -> None:
+        line = json.dumps(data, default=repr, ensure_ascii=False)
+        with self._lock:
+            self._file.write(line + "\n")
+
+    def marker(self, name: str, **data: Any) -> None:
+        self.write({"type": "_marker", "name": name, "t": time.monotonic(), **data})
+
+
+class ReportPlugin:
+    """pytest hooks → TestResult / PythonError events, with expected vs got."""
+
+    def __init__(self, pipe: EventPipe) -> None:
+        self.pipe = pipe
+        self._compare: tuple[str, str] | None = None
+        self._first = True
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        self._compare = None
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> None:
+        if self._first:
+            self._first = False
+            self.pipe.marker("first_test")
+
+    def pytest_assertrepr_compare(self, config: Any, op: str, left: Any, right: Any) -> None:
+        # Convention for checks: `assert got == expected` (actual on the left).
+        if op == "==":
+            from _pytest._io.saferepr import saferepr
+
+            self._compare = (saferepr(left, MAX_REPR), saferepr(right, MAX_REPR))
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when != "call" and not report.failed and not report.skipped:
+            return
+        if report.when == "teardown" and report.skipped:
+            return
+        if report.when != "call" and report.skipped:
+            outcome = "skipped"
+        elif report.when != "call":
+            outcome = "error"  # a failing fixture or setup, not the test body
+        else:
+            outcome = report.outcome
+        got, expected = self._compare if report.failed and self._compare else (None, None)
+        self.pipe.emit(
+            TestResult(
+                name=report.nodeid.split("::")[-1],
+                outcome=outcome,
+                duration_s=report.duration,
+                message=_crash_message(report) if report.failed else "",
+                expected=expected,
+                got=got,
+                traceback=report.longreprtext[-MAX_TRACEBACK:] if report.failed else "",
+            )
+        )
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            text = report.longreprtext
+            last = next((ln for ln in reversed(text.splitlines()) if ln.startswith("E ")), "")
+            exc_type, _, message = last[1:].strip().partition(": ")
+            self.pipe.emit(
+                PythonError(
+                    exc_type=exc_type or "CollectionError",
+                    message=message or text.strip().splitlines()[-1] if text.strip() else "",
+                    traceback=text[-MAX_TRACEBACK:],
+                )
+            )
+
+
+def _crash_message(report: pytest.TestReport) -> str:
+    crash = getattr(report.longrepr, "reprcrash", None)
+    message = getattr(crash, "message", "") or report.longreprtext.strip().splitlines()[-1]
+    return message.strip()[:2000]
+
+
+def run_check(request: dict[str, Any], fds: list[int], services: Any) -> int:
+    """Entry point in the forked child; returns the process exit code."""
+    os.setsid()  # its own process group: the tutor kills the whole group on timeout
+    events_fd, out_fd, err_fd = fds
+    os.dup2(out_fd, 1)
+    os.dup2(err_fd, 2)
+    os.close(out_fd)
+    os.close(err_fd)
+    sys.stdout.reconfigure(line_buffering=True)
+    sys.stderr.reconfigure(line_buffering=True)
+    faulthandler.enable(all_threads=True)  # a segfault prints the Python stack
+    sys.dont_write_bytecode = True  # never write __pycache__ into lesson folders
+    pipe = EventPipe(events_fd)
+    pipe.emit(RunStarted(pid=os.getpid()))
+
+    services.prepare(request, pipe.emit)
+    build_dir = request["build_dir"]
+    sys.path.insert(0, build_dir)
+    os.environ["PYO3DSPY_TUTOR_BUILD_DIR"] = build_dir
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # installed plugins cost ~0.5 s
+    os.chdir(request["cwd"])
+    check = Path(request["check_path"])
+    args = [
+        str(check),
+        "-q",
+        "-s",  # no capture: Rust's println! streams to the Output pane as it happens
+        "--no-header",
+        "-p",
+        "no:cacheprovider",
+        # These three end the session with repeated gc.collect() passes over dspy's
+        # object graph: ~150 ms per run. faulthandler is already on (above).
+        "-p",
+        "no:unraisableexception",
+        "-p",
+        "no:threadexception",
+        "-p",
+        "no:faulthandler",
+        "-c",
+        os.devnull,  # ignore any pytest config around the lesson folder
+        "--rootdir",
+        str(check.parent),
+        "-o",
+        f"python_files={check.name}",
+    ]
+    pytest_exit = int(pytest.main(args, plugins=[ReportPlugin(pipe)]))
+    module = sys.modules.get(request["module"])
+    drained = gil.drain_module(module) if module is not None else None
+    if drained is not None:
+        pipe.emit(gil.gil_stats(drained))
+    pipe.marker("done", pytest_exit=pytest_exit)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    return 0

@@ -1,0 +1,1 @@
+"""DSPy tracing: callbacks to span events, with secrets redacted."""

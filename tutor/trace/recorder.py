@@ -1,0 +1,259 @@
+"""Turn DSPy's callbacks into ``SpanStarted`` / ``Span`` events.
+
+Register with ``dspy.configure(callbacks=[recorder])`` or ``dspy.context(callbacks=[...])``:
+a per-instance callback does not reach the instance's children.
+
+Parent links come from DSPy's own ``ACTIVE_CALL_ID`` context variable, which still holds
+the caller's call id while ``*_start`` runs. DSPy copies it into the threads it starts
+(``Parallel``, ``asyncify``, streamify's worker), so the tree stays right across threads.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import dspy
+from dspy.utils.callback import BaseCallback
+from dspy.utils.callback_context import ACTIVE_CALL_ID
+from pydantic import BaseModel
+
+from tutor.events import Event, Span, SpanStarted
+from tutor.lm.offline import OfflineAnswerer, OfflineEngine
+from tutor.trace.redact import redact, secret_values
+
+E = TypeVar("E", bound=Event)
+
+MAX_TEXT = 4000  # characters kept of any one string in a span
+
+
+@dataclass
+class _Open:
+    """What a start hook knows and the end hook needs (end hooks get no instance)."""
+
+    started: SpanStarted
+    inputs: Any
+    lm: Any = None
+    prompt_key: Any = None  # the messages (or prompt) object the LM call received
+
+
+class SpanRecorder(BaseCallback):
+    def __init__(
+        self,
+        emit: Callable[[Event], None],
+        origin: float,
+        answerer: OfflineAnswerer | None = None,
+    ) -> None:
+        self.emit = emit
+        self.origin = origin  # a time.monotonic() value; spans count seconds from it
+        self.answerer = answerer
+        self.spans: list[Span] = []
+        self._open: dict[str, _Open] = {}
+        self._lock = threading.Lock()
+
+    # --- modules, adapters, tools, evaluate, compile ----------------------------------
+
+    def on_module_start(self, call_id: str, instance: Any, inputs: dict[str, Any]) -> None:
+        self._start(call_id, "module", type(instance).__name__, _call_inputs(inputs))
+
+    def on_module_end(self, call_id: str, outputs: Any, exception: BaseException | None = None):
+        self._end(call_id, outputs, exception)
+
+    def on_adapter_format_start(self, call_id: str, instance: Any, inputs: dict[str, Any]):
+        self._start(call_id, "adapter_format", type(instance).__name__, inputs)
+
+    def on_adapter_format_end(self, call_id: str, outputs: Any, exception=None):
+        self._end(call_id, outputs, exception)
+
+    def on_adapter_parse_start(self, call_id: str, instance: Any, inputs: dict[str, Any]):
+        self._start(call_id, "adapter_parse", type(instance).__name__, inputs)
+
+    def on_adapter_parse_end(self, call_id: str, outputs: Any, exception=None):
+        self._end(call_id, outputs, exception)
+
+    def on_tool_start(self, call_id: str, instance: Any, inputs: dict[str, Any]) -> None:
+        name = getattr(instance, "name", None) or type(instance).__name__
+        self._start(call_id, "tool", name, _call_inputs(inputs))
+
+    def on_tool_end(self, call_id: str, outputs: Any, exception=None) -> None:
+        self._end(call_id, outputs, exception)
+
+    def on_evaluate_start(self, call_id: str, instance: Any, inputs: dict[str, Any]) -> None:
+        self._start(call_id, "evaluate", type(instance).__name__, inputs)
+
+    def on_evaluate_end(self, call_id: str, outputs: Any, exception=None) -> None:
+        self._end(call_id, outputs, exception)
+
+    def on_compile_start(self, call_id: str, instance: Any, inputs: dict[str, Any]) -> None:
+        self._start(call_id, "compile", type(instance).__name__, inputs)
+
+    def on_compile_end(self, call_id: str, outputs: Any, exception=None) -> None:
+        self._end(call_id, outputs, exception)
+
+    # --- code interpreters (CodeAct, ProgramOfThought, RLM) ---------------------------
+
+    def on_interpreter_execute_start(self, call_id: str, instance: Any, inputs: dict[str, Any]):
+        self._start(call_id, "interpreter", f"{type(instance).__name__}.execute", inputs)
+
+    def on_interpreter_execute_end(self, call_id: str, outputs: Any, exception=None):
+        self._end(call_id, outputs, exception)
+
+    def on_interpreter_tool_call_start(self, call_id: str, instance: Any, inputs: dict[str, Any]):
+        self._start(call_id, "interpreter", f"{type(instance).__name__}.tool_call", inputs)
+
+    def on_interpreter_tool_call_end(self, call_id: str, outputs: Any, exception=None):
+        self._end(call_id, outputs, exception)
+
+    def on_interpreter_startup_start(self, call_id: str, instance: Any, inputs: dict[str, Any]):
+        self._start(call_id, "interpreter", f"{type(instance).__name__}.startup", inputs)
+
+    def on_interpreter_startup_end(self, call_id: str, outputs: Any, exception=None):
+        self._end(call_id, outputs, exception)
+
+    def on_interpreter_shutdown_start(self, call_id: str, instance: Any, inputs: dict[str, Any]):
+        self._start(call_id, "interpreter", f"{type(instance).__name__}.shutdown", inputs)
+
+    def on_interpreter_shutdown_end(self, call_id: str, outputs: Any, exception=None):
+        self._end(call_id, outputs, exception)
+
+    # --- LM calls ---------------------------------------------------------------------
+
+    def on_lm_start(self, call_id: str, instance: Any, inputs: dict[str, Any]) -> None:
+        messages, prompt = inputs.get("messages"), inputs.get("prompt")
+        rest = {k: v for k, v in inputs.items() if k != "messages" and v}
+        name = getattr(instance, "model", type(instance).__name__)
+        self._start(
+            call_id,
+            "lm",
+            name,
+            rest,
+            lm=instance,
+            prompt_key=messages if messages is not None else prompt,
+        )
+
+    def on_lm_end(self, call_id: str, outputs: Any, exception: BaseException | None = None):
+        with self._lock:
+            span = self._open.pop(call_id, None)
+        if span is None:
+            return
+        key = span.prompt_key
+        entry = _history_entry(span.lm, key)
+        messages = key if isinstance(key, list) else [{"role": "user", "content": key}]
+        self._finish(
+            span,
+            exception=exception,
+            messages=_jsonable(messages),
+            completion=None if outputs is None else [_completion_text(o) for o in outputs],
+            usage=_jsonable(entry["usage"]) if entry and entry.get("usage") else None,
+            model=getattr(span.lm, "model", None),
+            lm_source=self._lm_source(span.lm, entry),
+        )
+
+    def _lm_source(self, lm: Any, entry: dict[str, Any] | None) -> str | None:
+        if not isinstance(getattr(lm, "engine", None), OfflineEngine):
+            return "provider"
+        response = entry.get("response") if entry else None
+        data = getattr(response, "provider_data", None) or {}
+        if "lm_source" in data:
+            return data["lm_source"]
+        # History is off (settings.disable_history): ask the answerer, per thread.
+        return self.answerer.last_source() if self.answerer else None
+
+    # --- shared -----------------------------------------------------------------------
+
+    def _now(self) -> float:
+        return time.monotonic() - self.origin
+
+    def _start(self, call_id: str, kind: str, name: str, inputs: Any, **extra: Any) -> None:
+        started = SpanStarted(
+            span_id=call_id, parent_id=ACTIVE_CALL_ID.get(), kind=kind, name=name, start=self._now()
+        )
+        with self._lock:
+            self._open[call_id] = _Open(started, _jsonable(inputs), **extra)
+        self.emit(_redacted(started))
+
+    def _end(self, call_id: str, outputs: Any, exception: BaseException | None) -> None:
+        with self._lock:
+            span = self._open.pop(call_id, None)
+        if span is not None:
+            self._finish(span, outputs=_jsonable(outputs), exception=exception)
+
+    def _finish(self, span: _Open, exception: BaseException | None, **fields: Any) -> None:
+        s = span.started
+        done = _redacted(
+            Span(
+                span_id=s.span_id,
+                parent_id=s.parent_id,
+                kind=s.kind,
+                name=s.name,
+                start=s.start,
+                end=self._now(),
+                inputs=span.inputs,
+                error=f"{type(exception).__name__}: {exception}" if exception else None,
+                **fields,
+            )
+        )
+        with self._lock:
+            self.spans.append(done)
+        self.emit(done)
+
+
+def _redacted(event: E) -> E:
+    secrets = secret_values()
+    changes = {f.name: redact(getattr(event, f.name), secrets) for f in dataclasses.fields(event)}
+    return dataclasses.replace(event, **changes)
+
+
+def _call_inputs(inputs: dict[str, Any]) -> dict[str, Any]:
+    """``__call__(*args, **kwargs)`` arrives as {'args': ..., 'kwargs': ...}: show the kwargs."""
+    if not set(inputs) <= {"args", "kwargs"}:
+        return inputs
+    flat = dict(inputs.get("kwargs") or {})
+    if inputs.get("args"):
+        flat["args"] = inputs["args"]
+    return flat
+
+
+def _completion_text(output: Any) -> str:
+    """Outputs are strings, or dicts when the call also returned tool calls or logprobs."""
+    return output if isinstance(output, str) else json.dumps(_jsonable(output))
+
+
+def _history_entry(lm: Any, key: Any) -> dict[str, Any] | None:
+    """This call's history entry: the one holding the very messages object it was given.
+
+    ``history[-1]`` would do on one thread, but under ``Parallel`` another thread's call
+    may have landed after ours.
+    """
+    if key is None:
+        return None
+    for entry in reversed(getattr(lm, "history", None) or []):
+        if entry.get("messages") is key or entry.get("prompt") is key:
+            return entry
+    return None
+
+
+def _jsonable(value: Any) -> Any:
+    """A JSON-safe copy: predictions and examples as dicts, long strings cut, others repr."""
+    if isinstance(value, str):
+        if len(value) > MAX_TEXT:
+            return f"{value[:MAX_TEXT]}… [{len(value) - MAX_TEXT} more characters]"
+        return value
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, dspy.Example):  # Prediction too
+        return _jsonable(value.toDict())
+    if isinstance(value, BaseModel):
+        return _jsonable(value.model_dump(mode="json"))
+    if isinstance(value, type) and issubclass(value, dspy.Signature):
+        return value.signature
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_jsonable(v) for v in value]
+    return _jsonable(repr(value))
