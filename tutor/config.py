@@ -22,8 +22,12 @@ ENV_LESSONS = "PYO3DSPY_TUTOR_LESSONS"
 ENV_LM = "PYO3DSPY_TUTOR_LM"
 ENV_LM_API_BASE = "PYO3DSPY_TUTOR_LM_API_BASE"
 
-_KEYS = {"workspace", "lessons", "lm"}
+ENV_THEME = "PYO3DSPY_TUTOR_THEME"
+ENV_WATCH = "PYO3DSPY_TUTOR_WATCH"
+
+_KEYS = {"workspace", "lessons", "lm", "theme", "editor", "watch", "keymap", "providers"}
 _LM_KEYS = {"model", "api_base"}
+WATCH_MODES = ("auto", "manual")
 
 
 @dataclass
@@ -37,6 +41,11 @@ class Settings:
     workspace: Path = field(default_factory=lambda: Path.home() / APP)
     lessons: Path | None = None  # None: the bundled course
     lm: LMConfig = field(default_factory=LMConfig)
+    theme: str = "tutor-dark"
+    editor: str | None = None  # None: $VISUAL, then $EDITOR
+    watch: str = "auto"  # "auto": rebuild on save; "manual": a key runs the check
+    keymap: dict[str, str] = field(default_factory=dict)  # binding id → keys
+    providers: list[str] = field(default_factory=list)  # models offered by "switch LM"
     config_path: Path | None = None
 
 
@@ -66,6 +75,10 @@ def load_settings(
         settings.lm.model = env[ENV_LM]
     if env.get(ENV_LM_API_BASE):
         settings.lm.api_base = env[ENV_LM_API_BASE]
+    if env.get(ENV_THEME):
+        settings.theme = env[ENV_THEME]
+    if env.get(ENV_WATCH) in WATCH_MODES:
+        settings.watch = env[ENV_WATCH]
     if workspace:
         settings.workspace = workspace
     if lessons:
@@ -84,7 +97,42 @@ def _apply_file(settings: Settings, path: Path) -> None:
         settings.workspace = Path(doc.get(d, "workspace", str)).expanduser()
     if "lessons" in d:
         settings.lessons = Path(doc.get(d, "lessons", str)).expanduser()
+    settings.theme = doc.get(d, "theme", str, settings.theme)
+    settings.editor = doc.get(d, "editor", str, settings.editor)
+    settings.watch = doc.get(d, "watch", str, settings.watch)
+    if settings.watch not in WATCH_MODES:
+        raise doc.error(
+            f"watch = {settings.watch!r} is not a mode",
+            key="watch",
+            fix='use watch = "auto" (rebuild on save) or "manual" (press a key)',
+        )
+    keymap = doc.get(d, "keymap", dict, {})
+    for binding_id, keys in keymap.items():
+        if not isinstance(keys, str):
+            raise doc.error(
+                f"keymap.{binding_id} must be a string of keys",
+                key=binding_id,
+                fix=f'write {binding_id} = "ctrl+r" (comma-separate several keys)',
+            )
+    settings.keymap = dict(keymap)
+    settings.providers = doc.get_str_list(d, "providers", [])
     lm = doc.get(d, "lm", dict, {})
     doc.check_keys(lm, _LM_KEYS, "lm")
     settings.lm.model = doc.get(lm, "model", str, settings.lm.model, "lm")
     settings.lm.api_base = doc.get(lm, "api_base", str, settings.lm.api_base, "lm")
+
+
+def update_config_file(path: Path, updates: dict[str, object]) -> None:
+    """Set keys (dotted: ``lm.model``) in the config file, keeping its comments."""
+    import tomlkit
+
+    from tutor.atomic import write_text_atomic
+
+    doc = tomlkit.parse(path.read_text(encoding="utf-8")) if path.exists() else tomlkit.document()
+    for dotted, value in updates.items():
+        *tables, key = dotted.split(".")
+        target = doc
+        for name in tables:
+            target = target.setdefault(name, tomlkit.table())
+        target[key] = value
+    write_text_atomic(path, tomlkit.dumps(doc))

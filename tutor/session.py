@@ -134,14 +134,14 @@ def judge(step: Step, o: RunOutcome, timings: dict[str, float]) -> Verdict:
         )
     if o.signal is not None and o.pytest_exit is None:
         what = _SIGNALS.get(o.signal, f"signal {o.signal}")  # type: ignore[call-overload]
-        tail = [line for line in o.stderr_tail if line.strip()][-12:]
+        report = crash_report(o.stderr_tail)
         return Verdict(
             step.id,
             "fail",
             "crash",
             f"The step's code crashed the process with {what}.",
             timings,
-            ["\n".join(tail)] if tail else [],
+            [report] if report else [],
         )
     if o.pytest_exit is None:
         return Verdict(
@@ -194,3 +194,19 @@ def judge(step: Step, o: RunOutcome, timings: dict[str, float]) -> Verdict:
         timings,
         errors,
     )
+
+
+_RUNNER_FRAMES = ("/_pytest/", "/pluggy/", "/tutor/run/", "<frozen runpy>")
+
+
+def crash_report(stderr: list[str]) -> str:
+    """The Python stack faulthandler printed, without the runner's and pytest's frames."""
+    start = next((i for i, line in enumerate(stderr) if line.startswith("Fatal Python error")), 0)
+    kept = [
+        line
+        for line in stderr[start:]
+        if line.strip()
+        and not line.startswith("Extension modules:")
+        and not any(frame in line for frame in _RUNNER_FRAMES)
+    ]
+    return "\n".join(kept[-20:])

@@ -29,10 +29,14 @@ from tutor.errors import TutorError
 from tutor.events import Event, Output, RustPanic, TestResult, event_from_dict
 
 Emit = Callable[[Event], None]
+# Rust >= 1.73: "thread 'main' panicked at src/lib.rs:9:5:" + the message on the next
+# line; newer releases add the thread id: "thread '<unnamed>' (9806) panicked at ...".
 _PANIC_RE = re.compile(
-    r"^thread '(?P<thread>[^']*)' panicked at (?P<file>.+?):(?P<line>\d+):(?P<col>\d+):$"
+    r"^thread '(?P<thread>[^']*)'(?: \(\d+\))? panicked at "
+    r"(?P<file>.+?):(?P<line>\d+):(?P<col>\d+):$"
 )
 STARTUP_TIMEOUT_S = 60.0
+STDERR_TAIL = 200  # lines kept for crash reports (a faulthandler dump is ~50)
 
 
 class RunnerError(TutorError):
@@ -290,7 +294,7 @@ class Runner:
         if stream != "events":
             emit(Output(stream=stream, text=text))  # type: ignore[arg-type]
             if stream == "stderr":
-                outcome.stderr_tail = (outcome.stderr_tail + [text])[-40:]
+                outcome.stderr_tail = (outcome.stderr_tail + [text])[-STDERR_TAIL:]
                 panic.feed(text)
             return
         data = json.loads(text)

@@ -1,0 +1,99 @@
+"""The course loader: the bundled course loads; every kind of mistake names file, line, fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tutor.course import bundled_course_dir, load_course
+from tutor.errors import FileError
+
+
+def test_bundled_course_loads_with_fundamentals_first():
+    course = load_course(bundled_course_dir())
+    assert course.modules[0].id == "fundamentals"
+    ids = [s.id for s in course.steps()]
+    assert ids[:2] == ["hello-world", "basic-qa"]
+    for step in course.steps():
+        assert step.hints, step.id
+        assert step.readme.is_file(), step.id
+        for rel in step.files:
+            assert (step.starter_dir / rel).is_file()
+            assert (step.solution_dir / rel).is_file()
+
+
+def _error(course_dir: Path) -> FileError:
+    with pytest.raises(FileError) as info:
+        load_course(course_dir)
+    return info.value
+
+
+def test_bad_toml_names_file_and_line(course_dir: Path):
+    step_toml = course_dir / "fundamentals" / "hello-world" / "step.toml"
+    lines = step_toml.read_text().splitlines()
+    lines[2] = 'goal = "unterminated'
+    step_toml.write_text("\n".join(lines) + "\n")
+    e = _error(course_dir)
+    assert e.path == step_toml
+    assert e.line == 3
+    assert "invalid TOML" in str(e) and "fix:" in str(e)
+
+
+def test_missing_starter_file(course_dir: Path):
+    (course_dir / "fundamentals" / "hello-world" / "starter" / "src" / "lib.rs").unlink()
+    e = _error(course_dir)
+    assert "starter/src/lib.rs is missing" in e.message
+    assert e.line is not None  # points at the `files = [...]` line
+
+
+def test_duplicate_step_id(course_dir: Path):
+    second = course_dir / "fundamentals" / "basic-qa" / "step.toml"
+    second.write_text(second.read_text().replace('id = "basic-qa"', 'id = "hello-world"', 1))
+    e = _error(course_dir)
+    assert "duplicate step id 'hello-world'" in e.message
+    assert e.path == second
+
+
+def test_step_without_hints(course_dir: Path):
+    step_toml = course_dir / "fundamentals" / "hello-world" / "step.toml"
+    text = step_toml.read_text()
+    start = text.index("hints = [")
+    end = text.index("]\n", start) + 2
+    step_toml.write_text(text[:start] + "hints = []\n" + text[end:])
+    e = _error(course_dir)
+    assert "at least one non-empty hint" in e.message
+    assert e.line == text[:start].count("\n") + 1
+
+
+def test_unknown_key_lists_allowed_keys(course_dir: Path):
+    step_toml = course_dir / "fundamentals" / "hello-world" / "step.toml"
+    step_toml.write_text("titel = 'typo'\n" + step_toml.read_text())
+    e = _error(course_dir)
+    assert "unknown key 'titel'" in e.message and e.line == 1
+    assert "allowed:" in e.fix and "title" in e.fix
+
+
+def test_module_listed_but_missing(course_dir: Path):
+    course_toml = course_dir / "course.toml"
+    course_toml.write_text(
+        course_toml.read_text().replace('"fundamentals"', '"fundamentals", "nope"')
+    )
+    e = _error(course_dir)
+    assert "module folder 'nope' does not exist" in e.message
+    assert e.path == course_toml
+
+
+def test_wrong_type_is_explained(course_dir: Path):
+    step_toml = course_dir / "fundamentals" / "hello-world" / "step.toml"
+    text = step_toml.read_text()
+    step_toml.write_text(text.replace("estimate_minutes = 10", 'estimate_minutes = "ten"'))
+    e = _error(course_dir)
+    assert "'estimate_minutes' must be int, not str" in e.message
+
+
+def test_malformed_script_entry(course_dir: Path):
+    step_toml = course_dir / "fundamentals" / "hello-world" / "step.toml"
+    step_toml.write_text(step_toml.read_text() + '\n[[lm.script]]\nwhen = "x"\n')
+    e = _error(course_dir)
+    assert "exactly `when` and `answer`" in e.message
