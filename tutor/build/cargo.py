@@ -24,7 +24,7 @@ from pathlib import Path
 
 from tutor.atomic import copy_atomic
 from tutor.build.diagnostics import diagnostic_from_cargo, is_summary
-from tutor.cancel import CancelToken
+from tutor.cancel import CancelToken, kill_group
 from tutor.course.model import Step
 from tutor.events import BuildFinished, BuildOutput, BuildStarted, Diagnostic, Event
 
@@ -117,19 +117,28 @@ def build(
     built: Path | None = None
     fresh = True
     assert proc.stdout is not None
-    for raw in proc.stdout:
-        try:
-            message = json.loads(raw)
-        except ValueError:
-            send(BuildOutput(line=raw.decode(errors="replace").rstrip()))
-            continue
-        diagnostic = diagnostic_from_cargo(message)
-        if diagnostic and not is_summary(diagnostic):
-            result.diagnostics.append(diagnostic)
-            send(diagnostic)
-        elif message.get("reason") == "compiler-artifact" and _is_ours(message, step, target_name):
-            fresh = fresh and bool(message.get("fresh"))
-            built = _artifact_file(message, step)
+    try:
+        for raw in proc.stdout:
+            try:
+                message = json.loads(raw)
+            except ValueError:
+                send(BuildOutput(line=raw.decode(errors="replace").rstrip()))
+                continue
+            diagnostic = diagnostic_from_cargo(message)
+            if diagnostic and not is_summary(diagnostic):
+                result.diagnostics.append(diagnostic)
+                send(diagnostic)
+            elif message.get("reason") == "compiler-artifact" and _is_ours(
+                message, step, target_name
+            ):
+                fresh = fresh and bool(message.get("fresh"))
+                built = _artifact_file(message, step)
+    except BaseException:
+        # Ctrl-C (or any error) here must not leave cargo and rustc running: they are in
+        # their own process group, which the terminal's SIGINT does not reach.
+        kill_group(proc.pid)
+        proc.wait()
+        raise
     code = proc.wait()
     reader.join()
     cancel.unwatch(proc.pid)
