@@ -29,8 +29,8 @@ from tutor.workspace.lock import WorkspaceLock
 from tutor.workspace.progress import load_progress, save_progress
 from tutor.workspace.setup import init_workspace
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,6 +15,7 @@ from tutor.build.cargo import build
 from tutor.cancel import CancelToken
 from tutor.course.model import Course, Step
 from tutor.events import Event, Verdict
+from tutor.lm.settings import LMSettings, missing_key
 from tutor.run.runner import Runner, RunOutcome, RunRequest
 from tutor.workspace.layout import Workspace
 from tutor.workspace.scaffold import cargo_target_name, scaffold
@@ -39,6 +40,8 @@ class Session:
         self.workspace = workspace
         workspace.meta.mkdir(parents=True, exist_ok=True)
         self.runner = Runner(lm_settings, log_path=workspace.meta / "runner.log")
+        # A provider without its key would fail inside every check; say so once, up front.
+        self.lm_problem = missing_key(LMSettings(**lm_settings))
 
     def close(self) -> None:
         self.runner.close()
@@ -53,6 +56,10 @@ class Session:
     ) -> Verdict:
         """Build and check ``step``; emits every event, the Verdict last, and returns it."""
         cancel = cancel or CancelToken()
+        if self.lm_problem:
+            verdict = Verdict(step.id, "error", "lm", self.lm_problem, {}, [self.lm_problem])
+            emit(verdict)
+            return verdict
         started = time.monotonic()
         ws = self.workspace
         crate = scaffold(ws, step, variant)

@@ -86,3 +86,19 @@ def test_crash_report_keeps_learner_frames():
     assert crash_report(lines) == (
         'Fatal Python error: Segmentation fault\n  File "/ws/check.py", line 3 in test_crash'
     )
+
+
+def test_provider_without_key_is_one_clear_error(tmp_path, course: Course, monkeypatch):
+    from tutor.session import Session
+    from tutor.workspace import Workspace
+
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    session = Session(
+        course, Workspace(tmp_path), {"model": "openai/gpt-4o-mini", "api_base": None}
+    )
+    events = []
+    v = session.check(course.steps()[0], events.append)
+    assert (v.verdict, v.reason) == ("error", "lm")
+    assert "OPENAI_API_KEY" in v.summary
+    assert events == [v]  # nothing was built or run
+    session.close()

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from tutor.errors import TutorError
+
 CrateKind = Literal["extension", "binary"]
 
 
@@ -82,7 +84,7 @@ class Course:
             if step.id == step_id:
                 return step
         known = ", ".join(s.id for s in self.steps())
-        raise KeyError(f"no step {step_id!r} in course {self.id!r} (steps: {known})")
+        raise TutorError(f"no step {step_id!r} in course {self.id!r}", fix=f"use one of: {known}")
 
     def next_step(self, step_id: str) -> Step | None:
         steps = self.steps()
