@@ -5,8 +5,11 @@ Available inside a check run by pyo3dspy-tutor; see lessons/AUTHORING.md.
 
 from __future__ import annotations
 
+import itertools
 import os
 import socket
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,6 +48,32 @@ def binary_path() -> Path:
     if _context.binary is None:
         raise RuntimeError("this step builds no binary (crate.kind is not 'binary')")
     return _context.binary
+
+
+_runs = itertools.count()
+
+
+def run_binary(
+    *args: str, input: str | None = None, timeout: float = 10.0
+) -> subprocess.CompletedProcess[str]:
+    """Run the step's binary with this Python's environment (text in, text out).
+
+    An embedded interpreter finds its standard library from the ``python3`` first on PATH
+    and knows nothing of this process's sys.path; both are handed over here. The
+    binary's GIL timings (``gil_probe::write_report()``) are collected for the GIL pane.
+    """
+    env = dict(os.environ)
+    env["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), env.get("PATH", "")])
+    env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p and os.path.isdir(p))
+    env["GIL_PROBE_OUT"] = str(build_dir() / f"gil-{os.getpid()}-{next(_runs)}.json")
+    return subprocess.run(
+        [str(binary_path()), *args],
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+    )
 
 
 def build_dir() -> Path:

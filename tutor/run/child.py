@@ -160,8 +160,9 @@ def run_check(request: dict[str, Any], fds: list[int], services: Any) -> int:
     pytest_exit = int(pytest.main(args, plugins=[ReportPlugin(pipe)]))
     module = sys.modules.get(request["module"])
     drained = gil.drain_module(module) if module is not None else None
-    if drained is not None:
-        pipe.emit(gil.gil_stats(drained))
+    reports = gil.collect_reports(Path(build_dir))  # from binaries run by the check
+    if drained is not None or reports:
+        pipe.emit(gil.gil_stats(gil.merge(drained or {}, reports)))
     pipe.marker("done", pytest_exit=pytest_exit)
     sys.stdout.flush()
     sys.stderr.flush()

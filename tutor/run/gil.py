@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from tutor.events import GilLabelStats, GilStats
+
+Samples = dict[str, dict[str, list[int]]]
 
 NOTE = (
     "Measured from Rust by the gil-probe crate around gil_probe::attach / detach. "
@@ -24,7 +29,7 @@ def percentile(sorted_values: list[int], q: float) -> float:
     return float(sorted_values[index])
 
 
-def gil_stats(drained: dict[str, dict[str, list[int]]]) -> GilStats:
+def gil_stats(drained: Samples) -> GilStats:
     """Summarise ``_gil_probe_drain()``'s nanosecond samples per label."""
     labels = []
     for label, samples in sorted(drained.items()):
@@ -55,6 +60,30 @@ def gil_stats(drained: dict[str, dict[str, list[int]]]) -> GilStats:
     )
 
 
-def drain_module(module: Any) -> dict[str, dict[str, list[int]]] | None:
+def drain_module(module: Any) -> Samples | None:
     drain = getattr(module, "_gil_probe_drain", None)
     return drain() if callable(drain) else None
+
+
+def collect_reports(folder: Path) -> Samples:
+    """Samples that binaries wrote with ``gil_probe::write_report()`` (then removed)."""
+    merged: Samples = {}
+    for path in sorted(folder.glob("gil-*.json")):
+        # A binary killed mid-write loses its timings, never the check.
+        with contextlib.suppress(ValueError):
+            merged = merge(merged, json.loads(path.read_text()))
+        path.unlink(missing_ok=True)
+    return merged
+
+
+def merge(a: Samples, b: Samples) -> Samples:
+    out: Samples = {
+        label: {k: list(v) for k, v in kinds.items() if isinstance(v, list)}
+        for label, kinds in a.items()
+    }
+    for label, kinds in b.items():
+        target = out.setdefault(label, {})
+        for kind, values in kinds.items():
+            if isinstance(values, list):
+                target.setdefault(kind, []).extend(values)
+    return out
