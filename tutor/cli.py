@@ -1,4 +1,4 @@
-"""The command-line face: init, check, doctor, watch and step chores.
+"""The command-line face: the app (default), init, check, doctor, watch and step chores.
 
 Every command goes through the headless core; expected problems print one clear
 message (file, line, fix) and exit 2, never a traceback.
@@ -71,7 +71,7 @@ def _parser() -> argparse.ArgumentParser:
         "openai/gpt-4o-mini (env PYO3DSPY_TUTOR_LM); keys come from the environment",
     )
     p.add_argument("--config", type=Path, help="config file (env PYO3DSPY_TUTOR_CONFIG)")
-    p.set_defaults(handler=cmd_watch)
+    p.set_defaults(handler=cmd_app)
     sub = p.add_subparsers(title="commands", metavar="COMMAND")
 
     s = sub.add_parser("init", help="create a workspace and scaffold the first step")
@@ -79,7 +79,7 @@ def _parser() -> argparse.ArgumentParser:
     s.set_defaults(handler=cmd_init)
 
     s = sub.add_parser(
-        "watch", help="rebuild and check the current step on every save (the default command)"
+        "watch", help="rebuild and check the current step on every save, without the app"
     )
     s.add_argument("--once", action="store_true", help="check once and exit")
     s.set_defaults(handler=cmd_watch)
@@ -100,6 +100,14 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help="print one JSON object, nothing else")
     s.add_argument("-v", "--verbose", action="store_true", help="show build log and output")
     s.set_defaults(handler=cmd_check)
+
+    s = sub.add_parser(
+        "record",
+        help="for lesson authors: run a step's solution with the "
+        "configured LM (--lm) and save its LM answers as the step's cassette",
+    )
+    s.add_argument("steps", nargs="+", metavar="STEP")
+    s.set_defaults(handler=cmd_record)
 
     s = sub.add_parser("doctor", help="check the toolchain, Python and LM set-up")
     s.set_defaults(handler=cmd_doctor)
@@ -148,6 +156,17 @@ def _step_arg(course: Course, ws: Workspace, step_id: str | None) -> Step:
     return course.step(step_id or load_progress(ws.state_file).current)
 
 
+def _scratch_workspace(settings: Settings, course: Course) -> Workspace:
+    """Where lesson checks build: the learner's workspace if there is one (its compiled
+    PyO3 is reused; no learner file is touched), else a cache folder per course."""
+    ws = Workspace(settings.workspace)
+    return (
+        ws
+        if ws.exists()
+        else Workspace(Path(platformdirs.user_cache_dir(APP)) / "lesson-checks" / course.id)
+    )
+
+
 def _lm_settings(settings: Settings) -> dict[str, str | None]:
     return {"model": settings.lm.model, "api_base": settings.lm.api_base}
 
@@ -181,10 +200,7 @@ def cmd_check(args: argparse.Namespace, settings: Settings, course: Course) -> i
         lock = WorkspaceLock(ws.lock_file)
         lock.acquire()
     else:
-        # Lesson checks touch no learner files; without a workspace they share a cache one.
-        ws = Workspace(settings.workspace)
-        if not ws.exists():
-            ws = Workspace(Path(platformdirs.user_cache_dir(APP)) / "lesson-checks")
+        ws = _scratch_workspace(settings, course)
         lock = WorkspaceLock(ws.meta / f"lock-{variant}")
         lock.acquire()
     try:
@@ -249,6 +265,41 @@ def cmd_check(args: argparse.Namespace, settings: Settings, course: Course) -> i
         else:
             out.print(f"[green]All {len(results)} {what}.[/]")
     return 0 if ok else 1
+
+
+def cmd_record(args: argparse.Namespace, settings: Settings, course: Course) -> int:
+    from tutor.session import Session
+    from tutor.workspace.cassettes import install_cassette
+
+    if settings.lm.model == "offline":
+        out.print(
+            "[yellow]Recording the offline LM's own answers; use --lm PROVIDER/MODEL "
+            "to record a real model.[/]"
+        )
+    ws = _scratch_workspace(settings, course)
+    steps = [course.step(s) for s in args.steps]
+    session = Session(course, ws, _lm_settings(settings))
+    failures = 0
+    try:
+        for step in steps:
+            recorded = ws.meta / f"recorded-{step.id}.jsonl"
+            verdict = session.check(step, Printer(out), variant="solution", record_to=recorded)
+            if verdict.verdict != "pass" or not recorded.exists():
+                out.print(
+                    f"[red]Not recorded:[/] the solution of {step.id} did not pass "
+                    "with this LM, so its answers would not teach the step."
+                )
+                failures += 1
+                continue
+            n = len(recorded.read_text().splitlines())
+            target, backup = install_cassette(step, recorded)
+            out.print(
+                f"Recorded {n} LM answer(s) to {target}"
+                + (f" (previous cassette kept as {backup.name})" if backup else "")
+            )
+    finally:
+        session.close()
+    return 1 if failures else 0
 
 
 def cmd_doctor(args: argparse.Namespace, settings: Settings, course: Course) -> int:
@@ -339,8 +390,28 @@ def cmd_restore(args: argparse.Namespace, settings: Settings, course: Course) ->
     return 0
 
 
+def cmd_app(args: argparse.Namespace, settings: Settings, course: Course) -> int:
+    """The Textual app on the learner's workspace: the default command."""
+    from tutor.app.app import TutorApp
+
+    ws = Workspace(settings.workspace)
+    created = not ws.state_file.exists()
+    lock = WorkspaceLock(ws.lock_file)
+    lock.acquire()  # a second tutor on this workspace stops here, with the message
+    app: TutorApp | None = None
+    try:
+        progress = init_workspace(ws, course)
+        app = TutorApp(settings, course, ws, progress, created=created)
+        app.run()
+    finally:
+        if app is not None:
+            app.shutdown_engine()
+        lock.release()
+    return app.return_code or 0
+
+
 def cmd_watch(args: argparse.Namespace, settings: Settings, course: Course) -> int:
-    """Headless rustlings-style loop on the current step (the app replaces it)."""
+    """Headless rustlings-style loop on the current step (the app's engine, printed)."""
     from tutor.rebuilder import Rebuilder, watch_changes
     from tutor.session import Session
 

@@ -9,6 +9,7 @@ import signal
 import time
 from collections.abc import Callable
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 from tutor.build.cargo import build
@@ -53,6 +54,7 @@ class Session:
         *,
         variant: str = "learner",
         cancel: CancelToken | None = None,
+        record_to: Path | None = None,
     ) -> Verdict:
         """Build and check ``step``; emits every event, the Verdict last, and returns it."""
         cancel = cancel or CancelToken()
@@ -104,6 +106,7 @@ class Session:
                 cassette=step.cassette,
                 scripts=[asdict(s) for s in step.scripts],
                 binary=result.artifact if step.kind == "binary" else None,
+                record_to=record_to,
             )
             outcome = self.runner.run(request, emit, cancel)
             timings.update(_run_timings(outcome))

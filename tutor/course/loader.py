@@ -12,6 +12,7 @@ from typing import Any
 
 from tutor.course.model import Course, Module, ScriptedReply, Step
 from tutor.errors import FileError
+from tutor.lm.cassette import load_cassette
 from tutor.tomlfile import TomlDoc, read_toml
 
 FORMAT_VERSION = 1
@@ -206,8 +207,9 @@ def _load_lm(
             raise doc.error(
                 f"cassette {cassette.name!r} is missing",
                 key="cassette",
-                fix=f"record it to {cassette} or remove lm.cassette",
+                fix="record it with `pyo3dspy-tutor record STEP` or remove lm.cassette",
             )
+        load_cassette(cassette)  # a malformed line fails here, named, not inside a run
     scripts = []
     for entry in doc.get(lm, "script", list, [], "lm"):
         if not isinstance(entry, dict) or set(entry) != {"when", "answer"}:

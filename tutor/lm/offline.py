@@ -17,24 +17,19 @@ import re
 import threading
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 
 import dspy
 from dspy._vendor.lm15.types import StreamDeltaEvent, StreamEvent, TextDelta
 from dspy.lm15 import Message, Request, Response, Usage, response_to_events
 
+from tutor.lm.cassette import CassetteEntry, load_cassette
+
+__all__ = ["CassetteEntry", "OfflineAnswerer", "ScriptedAnswer", "load_cassette"]
+
 OFFLINE_MODEL = "tutor/offline"
 
 Source = Literal["cassette", "scripted", "synthesized"]
-
-
-@dataclass
-class CassetteEntry:
-    """A recorded response: used when ``match`` is a substring of the prompt."""
-
-    match: str
-    fields: dict[str, Any]
 
 
 @dataclass
@@ -43,37 +38,6 @@ class ScriptedAnswer:
 
     when: str
     fields: dict[str, Any]
-
-
-_CASSETTE_HINT = 'each line must be a JSON object like {"match": "<text>", "fields": {...}}'
-
-
-def load_cassette(path: str | Path) -> list[CassetteEntry]:
-    """Read a JSON-lines cassette; blank lines are skipped."""
-    path = Path(path)
-    entries = []
-    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if line.strip():
-            entries.append(_cassette_entry(line, f"{path}:{lineno}"))
-    return entries
-
-
-def _cassette_entry(line: str, where: str) -> CassetteEntry:
-    try:
-        data = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{where}: not valid JSON ({exc.msg}); {_CASSETTE_HINT}") from None
-    if not isinstance(data, dict):
-        raise ValueError(f"{where}: not a JSON object; {_CASSETTE_HINT}")
-    unknown = sorted(set(data) - {"match", "fields"})
-    if unknown:
-        raise ValueError(f"{where}: unknown keys {unknown}; {_CASSETTE_HINT}")
-    match, fields = data.get("match"), data.get("fields")
-    if not isinstance(match, str) or not match:
-        raise ValueError(f'{where}: "match" must be a non-empty string; {_CASSETTE_HINT}')
-    if not isinstance(fields, dict):
-        raise ValueError(f'{where}: "fields" must be an object of output fields; {_CASSETTE_HINT}')
-    return CassetteEntry(match=match, fields=fields)
 
 
 # --- reading the adapter's prompt -----------------------------------------------------

@@ -163,6 +163,13 @@ def run_check(request: dict[str, Any], fds: list[int], services: Any) -> int:
     reports = gil.collect_reports(Path(build_dir))  # from binaries run by the check
     if drained is not None or reports:
         pipe.emit(gil.gil_stats(gil.merge(drained or {}, reports)))
+    if request.get("record_to"):
+        from tutor import lesson_api
+        from tutor.atomic import write_text_atomic
+        from tutor.lm.cassette import cassette_from_spans, dump_cassette
+
+        entries = cassette_from_spans(lesson_api.spans())
+        write_text_atomic(Path(request["record_to"]), dump_cassette(entries))
     pipe.marker("done", pytest_exit=pytest_exit)
     sys.stdout.flush()
     sys.stderr.flush()

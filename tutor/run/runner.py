@@ -54,6 +54,7 @@ class RunRequest:
     cassette: Path | None = None
     scripts: list[dict[str, Any]] = field(default_factory=list)
     binary: Path | None = None
+    record_to: Path | None = None  # write the run's LM calls here as a cassette
 
 
 @dataclass
@@ -188,6 +189,7 @@ class Runner:
             "cassette": str(request.cassette) if request.cassette else None,
             "scripts": request.scripts,
             "binary": str(request.binary) if request.binary else None,
+            "record_to": str(request.record_to) if request.record_to else None,
             "origin": outcome.requested_at,
         }
         with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
