@@ -24,7 +24,8 @@ def init_workspace(ws: Workspace, course: Course) -> Progress:
         raise TutorError(
             f"{ws.root} exists and is not a folder", fix="pick another place with --workspace DIR"
         )
-    fresh = not ws.exists()
+    # Not ws.exists(): taking the workspace lock already creates the meta folder.
+    fresh = not ws.state_file.exists()
     ws.meta.mkdir(parents=True, exist_ok=True)
     if fresh:
         write_text_atomic(ws.root / "README.txt", _README)
