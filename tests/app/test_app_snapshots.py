@@ -1,0 +1,69 @@
+"""Snapshots of the main screen: every bundled theme, at 120×40 and 80×24.
+
+Deterministic: the frozen fixture course, fake events (no build), a fake clock, no
+cursor blink, no animation, no watcher, engine or doctor (tests/app/snapshot_app.py).
+Regenerate with `pytest tests/app/test_app_snapshots.py --snapshot-update` and review
+the SVGs in tests/app/__snapshots__/.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from snapshot_app import THEMES, failing_run, make_app, settle
+
+from tutor.events import Verdict
+
+SIZES = [(120, 40), (80, 24)]
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("theme", THEMES)
+def test_main_screen_after_a_failing_check(snap_compare, tmp_path: Path, theme, size) -> None:
+    app = make_app(tmp_path / "ws", theme=theme)
+
+    async def run_before(pilot) -> None:
+        app.feed(failing_run())
+        await settle(pilot)
+
+    assert snap_compare(app, run_before=run_before, terminal_size=size)
+
+
+def test_trace_pane_with_an_lm_span_selected(snap_compare, tmp_path: Path) -> None:
+    app = make_app(tmp_path / "ws")
+
+    async def run_before(pilot) -> None:
+        app.feed(failing_run())
+        await settle(pilot)
+        app.main.side.active = "tab-trace"
+        tree = app.main.trace.span_tree
+        tree.focus()
+        tree.cursor_line = 2  # Predict › format › the LM call
+        await settle(pilot)
+
+    assert snap_compare(app, run_before=run_before, terminal_size=(120, 40))
+
+
+def test_gil_pane(snap_compare, tmp_path: Path) -> None:
+    app = make_app(tmp_path / "ws")
+
+    async def run_before(pilot) -> None:
+        app.feed(failing_run())
+        await settle(pilot)
+        app.main.side.active = "tab-gil"
+        await settle(pilot)
+
+    assert snap_compare(app, run_before=run_before, terminal_size=(120, 40))
+
+
+def test_a_passing_step(snap_compare, tmp_path: Path) -> None:
+    app = make_app(tmp_path / "ws", theme="tutor-light")
+
+    async def run_before(pilot) -> None:
+        events = failing_run()[:-3]  # the build and run, without the failure
+        events.append(Verdict("hello-world", "pass", "", "All 4 checks passed.", {"total_s": 1.45}))
+        app.feed(events)
+        await settle(pilot)
+
+    assert snap_compare(app, run_before=run_before, terminal_size=(120, 40))

@@ -1,0 +1,58 @@
+"""The real `pyo3dspy-tutor` in tmux, driven like a person: edit from outside, read the
+verdict off the screen, quit, and nothing is left running."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import workspace_with_shared_target
+from tests.e2e.test_interrupt import marked, wait_for
+from tutor.course import bundled_course_dir, load_course
+from tutor.workspace.setup import init_workspace
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
+]
+
+
+def tmux(*args: str) -> str:
+    return subprocess.run(["tmux", *args], capture_output=True, text=True, check=False).stdout
+
+
+def test_edit_from_outside_and_read_the_pass_off_the_screen(tmp_path: Path, shared_target):
+    course = load_course(bundled_course_dir())
+    ws = workspace_with_shared_target(tmp_path / "ws", shared_target)
+    init_workspace(ws, course)
+    step = course.step("hello-world")
+    session = f"tutor-e2e-{uuid.uuid4().hex[:8]}"
+    marker = uuid.uuid4().hex
+    exe = shutil.which("pyo3dspy-tutor")
+    assert exe
+    command = (
+        f"env TUTOR_TEST_MARKER={marker} PYO3DSPY_TUTOR_CONFIG={tmp_path}/config.toml "
+        f"{exe} --workspace {ws.root}"
+    )
+    tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "40", command)
+
+    def screen() -> str:
+        return tmux("capture-pane", "-p", "-t", session)
+
+    try:
+        assert wait_for(lambda: "✗ fail" in screen(), 180), screen()
+        assert "Hello, DSPy" in screen()
+        shutil.copyfile(step.solution_dir / "src" / "lib.rs", ws.crate_dir(step) / "src" / "lib.rs")
+        assert wait_for(lambda: "✓ pass" in screen(), 60), screen()
+        assert "All 4 checks passed" in screen()
+        tmux("send-keys", "-t", session, "C-q")
+        assert wait_for(lambda: session not in tmux("list-sessions"), 10), screen()
+        assert wait_for(lambda: marked(f"TUTOR_TEST_MARKER={marker}") == [], 10)
+    finally:
+        tmux("kill-session", "-t", session)
+    progress = (ws.state_file).read_text()
+    assert 'done = ["hello-world"]' in progress
