@@ -39,8 +39,10 @@ from tutor.workspace.setup import init_workspace
 
 
 def fmt(values: list[float]) -> str:
-    return (f"median {statistics.median(values):6.3f} s  "
-            f"(min {min(values):.3f}, max {max(values):.3f}, n={len(values)})")
+    return (
+        f"median {statistics.median(values):6.3f} s  "
+        f"(min {min(values):.3f}, max {max(values):.3f}, n={len(values)})"
+    )
 
 
 def edit(lib: Path, n: int) -> None:
@@ -77,15 +79,25 @@ def main() -> None:
     session.runner.warm()
     print(f"runner warm-up (import dspy once):      {time.perf_counter() - t0:6.3f} s")
     first = session.check(step, lambda e: None)
-    print(f"first check of hello-world (cold build): {first.timings['total_s']:6.3f} s "
-          f"[{first.verdict}]")
+    print(
+        f"first check of hello-world (cold build): {first.timings['total_s']:6.3f} s "
+        f"[{first.verdict}]"
+    )
     assert first.verdict == "pass", first
 
     env = build_env(ws.target_dir(step.kind), step.kind)
     bare_cmd = build_command(step, cargo_target_name(step, "learner"))
     maturin_out = Path(tempfile.mkdtemp(prefix="tutor-bench-wheels-"))
-    maturin_cmd = [sys.executable, "-m", "maturin", "build", "--interpreter", sys.executable,
-                   "--out", str(maturin_out)]
+    maturin_cmd = [
+        sys.executable,
+        "-m",
+        "maturin",
+        "build",
+        "--interpreter",
+        sys.executable,
+        "--out",
+        str(maturin_out),
+    ]
     maturin = shutil.which("maturin") is not None
     # maturin sets its own PyO3 variables; in the tutor's target dir that would rebuild
     # PyO3 on every switch, so it gets its own target dir, warmed up once here.
@@ -156,11 +168,15 @@ def main() -> None:
         ratio = statistics.median(maturin_builds) / statistics.median(bare)
         print(f"  ratio maturin build / bare cargo build (medians): {ratio:.2f}×")
     print()
-    print(f"first build of a second step (basic-qa): {other.timings['build_s']:.3f} s "
-          f"[{other.verdict}]")
+    print(
+        f"first build of a second step (basic-qa): {other.timings['build_s']:.3f} s "
+        f"[{other.verdict}]"
+    )
     print()
-    print("targets: save→verdict median ≤ 1.0 s and ≤ 4× bare; second step first build ≤ 2 s; "
-          "start ≤ 150 ms median")
+    print(
+        "targets: save→verdict median ≤ 1.0 s and ≤ 4× bare; second step first build ≤ 2 s; "
+        "start ≤ 150 ms median"
+    )
 
 
 if __name__ == "__main__":

@@ -106,7 +106,8 @@ def _apply_file(settings: Settings, path: Path) -> None:
             key="watch",
             fix='use watch = "auto" (rebuild on save) or "manual" (press a key)',
         )
-    keymap = doc.get(d, "keymap", dict, {})
+    # Binding ids hold dots: `step.next = "f4"` parses as a nested table; flatten it.
+    keymap = _flatten(doc.get(d, "keymap", dict, {}))
     for binding_id, keys in keymap.items():
         if not isinstance(keys, str):
             raise doc.error(
@@ -120,6 +121,16 @@ def _apply_file(settings: Settings, path: Path) -> None:
     doc.check_keys(lm, _LM_KEYS, "lm")
     settings.lm.model = doc.get(lm, "model", str, settings.lm.model, "lm")
     settings.lm.api_base = doc.get(lm, "api_base", str, settings.lm.api_base, "lm")
+
+
+def _flatten(table: dict[str, object], prefix: str = "") -> dict[str, object]:
+    flat: dict[str, object] = {}
+    for key, value in table.items():
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
 
 
 def update_config_file(path: Path, updates: dict[str, object]) -> None:
