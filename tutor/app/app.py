@@ -701,19 +701,10 @@ class TutorApp(App[None]):
         step = self.step
 
         def answer(yes: bool | None) -> None:
-            if not yes:
-                return
-            self._save_if_dirty()
-            try:
-                saved = reset_step(self.workspace, step)
-            except OSError as e:
-                self.notify(f"Reset failed: {e}", severity="error")
-                return
-            self.main.editor.reload(force=True)
-            where = f" Your previous files are in {saved}." if saved else ""
-            self.notify(
-                f"{step.title}: the starter files are back.{where}", title="Reset", timeout=15
-            )
+            if yes:
+                self._replace_files(
+                    reset_step, step, "Reset", f"{step.title}: the starter files are back."
+                )
 
         self.push_screen(
             ConfirmScreen(
@@ -725,6 +716,24 @@ class TutorApp(App[None]):
             ),
             answer,
         )
+
+    def _replace_files(
+        self,
+        replace: Callable[[Workspace, Step], Path | None],
+        step: Step,
+        title: str,
+        done: str,
+    ) -> None:
+        """Reset or apply the solution: the learner's files are backed up first."""
+        self._save_if_dirty()
+        try:
+            saved = replace(self.workspace, step)
+        except OSError as e:
+            self.notify(f"{title} failed: {e}", severity="error")
+            return
+        self.main.editor.reload(force=True)
+        where = f" Your previous files are in {saved}." if saved else ""
+        self.notify(done + where, title=title, timeout=15)
 
     def _after_pass_or_confirm(self, what: str, then: Callable[[], None]) -> None:
         if self.step.id in self.progress.done:
@@ -753,17 +762,8 @@ class TutorApp(App[None]):
             self.push_screen(SolutionScreen(step), apply)
 
         def apply(yes: bool | None) -> None:
-            if not yes:
-                return
-            self._save_if_dirty()
-            try:
-                saved = apply_solution(self.workspace, step)
-            except OSError as e:
-                self.notify(f"Could not apply the solution: {e}", severity="error")
-                return
-            self.main.editor.reload(force=True)
-            where = f" Your previous files are in {saved}." if saved else ""
-            self.notify(f"The solution is in place.{where}", title="Solution", timeout=15)
+            if yes:
+                self._replace_files(apply_solution, step, "Solution", "The solution is in place.")
 
         self._after_pass_or_confirm("the solution", show)
 
