@@ -60,7 +60,17 @@ class Rebuilder:
                     self._cancel = None
                     return
                 cancel = self._cancel = CancelToken()
-            self.last_verdict = self.session.check(step, self.emit, cancel=cancel)
+            try:
+                self.last_verdict = self.session.check(step, self.emit, cancel=cancel)
+            except Exception as e:  # never leave a face waiting for a verdict that won't come
+                self.last_verdict = Verdict(
+                    step.id,
+                    "error",
+                    "internal",
+                    f"The tutor failed to check the step: {e}",
+                    errors=[f"{type(e).__name__}: {e}"],
+                )
+                self.emit(self.last_verdict)
 
 
 def learner_paths(crate: Path, step: Step) -> set[Path]:

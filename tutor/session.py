@@ -17,7 +17,7 @@ from tutor.cancel import CancelToken
 from tutor.course.model import Course, Step
 from tutor.events import Event, Verdict
 from tutor.lm.settings import LMSettings, missing_key
-from tutor.run.runner import Runner, RunOutcome, RunRequest
+from tutor.run.runner import Runner, RunnerError, RunOutcome, RunRequest
 from tutor.workspace.layout import Workspace
 from tutor.workspace.scaffold import cargo_target_name, scaffold
 
@@ -108,9 +108,13 @@ class Session:
                 binary=result.artifact if step.kind == "binary" else None,
                 record_to=record_to,
             )
-            outcome = self.runner.run(request, emit, cancel)
-            timings.update(_run_timings(outcome))
-            verdict = judge(step, outcome, timings)
+            try:
+                outcome = self.runner.run(request, emit, cancel)
+            except RunnerError as e:  # the runner, not the learner's code: say how to fix
+                verdict = Verdict(step.id, "error", "runner", e.message, timings, [str(e)])
+            else:
+                timings.update(_run_timings(outcome))
+                verdict = judge(step, outcome, timings)
         verdict.timings["total_s"] = round(time.monotonic() - started, 4)
         emit(verdict)
         return verdict

@@ -75,3 +75,17 @@ def test_watcher_sees_learner_files_only(tmp_path: Path, course: Course):
     thread.join(5)
     assert changes and changes[0][1] == {lib}
     assert changes[0][0] - saved < 0.5  # debounce is 50 ms, not watchfiles' 1.6 s
+
+
+class BrokenSession:
+    def check(self, step, emit, *, cancel):
+        raise OSError("disk full")
+
+
+def test_an_engine_failure_still_ends_in_a_verdict(course: Course):
+    seen: list[Verdict] = []
+    rebuilder = Rebuilder(BrokenSession(), seen.append)  # type: ignore[arg-type]
+    rebuilder.request(course.steps()[0])
+    rebuilder.wait(5)
+    assert [(v.verdict, v.reason) for v in seen] == [("error", "internal")]
+    assert "disk full" in seen[0].summary

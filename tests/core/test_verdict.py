@@ -102,3 +102,28 @@ def test_provider_without_key_is_one_clear_error(tmp_path, course: Course, monke
     assert "OPENAI_API_KEY" in v.summary
     assert events == [v]  # nothing was built or run
     session.close()
+
+
+def test_runner_that_cannot_start_is_an_error_verdict(tmp_path, course: Course, monkeypatch):
+    from tutor.run.runner import Runner, RunnerError
+    from tutor.session import Session
+    from tutor.workspace import Workspace
+
+    def broken(self, request, emit, cancel=None):
+        raise RunnerError(
+            "the check runner could not start: ImportError: dspy", fix="run `pyo3dspy-tutor doctor`"
+        )
+
+    monkeypatch.setattr(Runner, "run", broken)
+    monkeypatch.setattr("tutor.session.build", _fake_build)
+    session = Session(course, Workspace(tmp_path), {"model": "offline", "api_base": None})
+    v = session.check(course.steps()[0], lambda e: None)
+    assert (v.verdict, v.reason) == ("error", "runner")
+    assert "doctor" in v.errors[0]
+
+
+def _fake_build(step, target, crate, target_dir, out_dir, emit, cancel):
+    from tutor.build.cargo import BuildResult
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return BuildResult(ok=True, artifact=out_dir / "module.so")
