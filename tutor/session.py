@@ -136,6 +136,15 @@ def judge(step: Step, o: RunOutcome, timings: dict[str, float]) -> Verdict:
     errors = [f"{t.name}: {t.message}" for t in failed]
     if o.cancelled:
         return Verdict(step.id, "error", "cancelled", "Stopped before the check finished.", timings)
+    if o.runner_died:
+        return Verdict(
+            step.id,
+            "error",
+            "runner",
+            "The check runner stopped unexpectedly; it restarts with the next check.",
+            timings,
+            errors,
+        )
     if o.timed_out:
         return Verdict(
             step.id,

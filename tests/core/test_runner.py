@@ -6,6 +6,7 @@ with real Rust crates.
 
 from __future__ import annotations
 
+import os
 import signal
 import textwrap
 import time
@@ -201,3 +202,22 @@ def test_secrets_never_reach_events(runner, tmp_path, monkeypatch):
         assert [e.outcome for e in events if isinstance(e, TestResult)] == ["passed"]
     finally:
         fresh.close()
+
+
+def test_a_dead_runner_is_reported_and_restarted(tmp_path):
+    import threading
+
+    r = Runner({"model": "offline", "api_base": None})
+    try:
+        r.warm()
+        zygote = r._proc.pid
+        threading.Timer(0.5, lambda: os.kill(zygote, signal.SIGKILL)).start()
+        check = tmp_path / "check.py"
+        check.write_text("import time\ndef test_slow():\n    time.sleep(30)\n")
+        outcome = r.run(RunRequest("t", "m", check, tmp_path, tmp_path, 20), lambda e: None)
+        assert outcome.runner_died and outcome.pytest_exit is None
+        check.write_text("def test_ok():\n    pass\n")
+        again = r.run(RunRequest("t", "m", check, tmp_path, tmp_path, 20), lambda e: None)
+        assert again.pytest_exit == 0 and r._proc.pid != zygote
+    finally:
+        r.close()

@@ -12,7 +12,6 @@ import json
 import os
 import re
 import selectors
-import signal
 import socket
 import subprocess
 import sys
@@ -67,6 +66,7 @@ class RunOutcome:
     signal: int | None = None
     timed_out: bool = False
     cancelled: bool = False
+    runner_died: bool = False  # the zygote itself went away mid-run
     pytest_exit: int | None = None  # None: the check never finished
     tests: list[TestResult] = field(default_factory=list)
     panics: list[RustPanic] = field(default_factory=list)
@@ -261,7 +261,8 @@ class Runner:
                     if reply is None:  # the zygote died: the child is an orphan now
                         sel.unregister(self._sock)
                         exited = True
-                        outcome.signal = outcome.signal or signal.SIGKILL
+                        outcome.runner_died = True
+                        kill_group(pid)  # its child cannot be reported on any more
                         continue
                     if reply.get("op") == "exited":
                         exited = True
