@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog=APP,
-        description="Learn to drive DSPy from Rust through PyO3.",
+        description="Learn to drive DSPy from Rust through PyO3. With no command, opens the app.",
     )
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     p.add_argument(
