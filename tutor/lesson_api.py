@@ -31,6 +31,12 @@ def _bind(spans: list[Any], answerer: Any, binary: Path | None) -> None:
     _context = _RunContext(spans=spans, answerer=answerer, binary=binary)
 
 
+def in_tutor_run() -> bool:
+    """True inside a check run by the tutor (spans are recorded only there); False when
+    a check file is run by hand with pytest."""
+    return "PYO3DSPY_TUTOR_BUILD_DIR" in os.environ
+
+
 def spans() -> list[Any]:
     """DSPy spans finished so far in this run (``.kind``, ``.name``, ``.lm_source`` …)."""
     return list(_context.spans)

@@ -89,6 +89,7 @@ def test_offline_lm_answers_from_script_and_is_traced(runner, tmp_path):
         def test_predict():
             pred = dspy.Predict("question -> answer")(question="What is the capital of France?")
             assert pred.answer == "Paris"
+            assert lesson_api.in_tutor_run()
             kinds = {s.kind for s in lesson_api.spans()}
             assert {"module", "lm"} <= kinds
     """,
@@ -221,3 +222,9 @@ def test_a_dead_runner_is_reported_and_restarted(tmp_path):
         assert again.pytest_exit == 0 and r._proc.pid != zygote
     finally:
         r.close()
+
+
+def test_outside_a_tutor_run_the_lesson_api_says_so():
+    from tutor import lesson_api
+
+    assert not lesson_api.in_tutor_run()

@@ -4,19 +4,7 @@ import pytest
 
 import basic_qa
 
-try:  # the tutor's helper API
-    from tutor import lesson_api
-except ImportError:
-    lesson_api = None
-
-
-def in_tutor_run():
-    """True inside a check run by the tutor (spans are recorded only there)."""
-    try:
-        lesson_api.build_dir()
-    except Exception:
-        return False
-    return True
+from tutor import lesson_api
 
 BOILING = "What is the boiling point of water at sea level?"
 
@@ -81,7 +69,7 @@ def test_out_of_range_confidence_is_a_value_error():
 
 
 def test_a_chain_of_thought_module_ran():
-    if not in_tutor_run():
+    if not lesson_api.in_tutor_run():
         pytest.skip("spans are recorded only when the tutor runs this check")
     basic_qa.ask(BOILING)
     names = [s.name for s in lesson_api.spans() if s.kind == "module"]
