@@ -1,10 +1,10 @@
 """TutorApp: the Textual face on the headless core.
 
-The app owns the learner's session: the current step, progress, the Session (and its
-warm runner) and the Rebuilder. The core's events arrive on the rebuilder's thread;
-``_emit`` only appends them to a deque, and a timer on the UI thread renders them in
-time-boxed batches (every 50 ms, every 250 ms while a check runs; at once for a build
-start or a verdict), so 50,000 lines of output never become 50,000 messages.
+The app owns the learner's session: the current step, progress and the engine
+(``EngineLink``). The engine's events wait in a queue; a timer on the UI thread hands them
+to the ``EventFeed`` in time-boxed batches (every 50 ms, every 250 ms while a check runs;
+at once for a build start or a verdict), so 50,000 lines of output never become 50,000
+messages.
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ from textual.widgets import Tab, Tabs
 from textual.worker import Worker, WorkerState
 
 from tutor.app.commands import TutorCommands
+from tutor.app.engine_link import EngineLink
+from tutor.app.event_feed import EventFeed
 from tutor.app.keymap import BINDINGS, COMMANDS, check_keymap, keys_for
 from tutor.app.messages import EngineMilestone, FileSaved, JumpTo, StepChosen
 from tutor.app.screens.confirm import ConfirmScreen
@@ -40,37 +42,14 @@ from tutor.app.screens.help import HelpScreen
 from tutor.app.screens.main import MainScreen
 from tutor.app.screens.solution import SolutionScreen
 from tutor.app.themes import DEFAULT_THEME, load_themes, theme_dirs
-from tutor.app.widgets.errors_pane import (
-    Problem,
-    from_diagnostic,
-    from_panic,
-    from_python_error,
-    from_test,
-    from_verdict,
-)
+from tutor.app.widgets.errors_pane import from_verdict
 from tutor.app.widgets.lesson_view import lesson_markdown
 from tutor.config import ENV_CONFIG, Settings, default_config_path, update_config_file
 from tutor.course.model import Course, Step
 from tutor.errors import TutorError
-from tutor.events import (
-    BuildFinished,
-    BuildOutput,
-    BuildStarted,
-    Diagnostic,
-    Event,
-    GilStats,
-    Output,
-    PythonError,
-    RunStarted,
-    RustPanic,
-    Span,
-    SpanStarted,
-    TestResult,
-    Verdict,
-)
+from tutor.events import Event, Verdict
 from tutor.lm.settings import OFFLINE, LMSettings, describe, missing_key, provider_of
-from tutor.rebuilder import DEBOUNCE_MS, Rebuilder, learner_paths
-from tutor.session import Session
+from tutor.rebuilder import DEBOUNCE_MS, learner_paths
 from tutor.workspace import Workspace
 from tutor.workspace.backups import apply_solution, reset_step
 from tutor.workspace.progress import Progress, save_progress
@@ -123,15 +102,14 @@ class TutorApp(App[None]):
         self.step: Step = course.step(progress.current)
         self.watching = settings.watch == "auto"
         self.lm = LMSettings(model=settings.lm.model, api_base=settings.lm.api_base)
-        self.session: Session | None = None
-        self.rebuilder: Rebuilder | None = None
+        self._events: deque[Event] = deque()  # from the engine or feed(), not drawn yet
+        self.engine = EngineLink(self, self._events)
         self.phase: str | None = None
         self.file_index = 0
         self._tabs_generation = 0
         self.ready = False  # the main screen's widgets are mounted and filled
         self._check_wanted = False
         self._quiet_check = False
-        self._events: deque[Event] = deque()
         self._last_drain = 0.0
         self._watch_stop: threading.Event | None = None
         self._ticker: Timer | None = None
@@ -179,6 +157,8 @@ class TutorApp(App[None]):
 
     def get_default_screen(self) -> MainScreen:
         self._main = MainScreen(self.course, self.progress, self.options.clock)
+        # Bound at run time, not in __init__: benchmarks wrap `_on_verdict` before running.
+        self._feed = EventFeed(self._main, set_phase=self._set_phase, on_verdict=self._on_verdict)
         return self._main
 
     @property
@@ -242,30 +222,15 @@ class TutorApp(App[None]):
 
     # -- the engine ----------------------------------------------------------------------
 
-    def _lm_dict(self) -> dict[str, Any]:
-        return {"model": self.lm.model, "api_base": self.lm.api_base}
-
     def _start_engine(self, *, opening: bool = False) -> None:
         """A session and rebuilder; on opening, check the step (after an LM switch, only
         if the learner asked meanwhile: a real provider's calls cost money)."""
-        self.session = Session(self.course, self.workspace, self._lm_dict())
-        self.rebuilder = Rebuilder(self.session, self._emit)
-        self._warm(self.session)
+        self.engine.start(self.course, self.workspace, self.lm)
         auto = opening and self.watching and self.options.check_on_start
         if self._check_wanted or auto:
             self._quiet_check = not self._check_wanted
             self._check_wanted = False
-            self.rebuilder.request(self.step)
-
-    @work(thread=True, group="warm", exit_on_error=False, description="warming the runner")
-    def _warm(self, session: Session) -> None:
-        session.runner.warm()
-
-    def _emit(self, event: Event) -> None:
-        """Called on the rebuilder's thread: never touches widgets, never waits."""
-        self._events.append(event)
-        if isinstance(event, Verdict | BuildStarted):
-            self.post_message(EngineMilestone())  # shown at once, not at the next tick
+            self.engine.request(self.step)
 
     def feed(self, events: list[Event]) -> None:
         """Hand events to the app as the engine would (tests, snapshots, benchmarks)."""
@@ -275,23 +240,16 @@ class TutorApp(App[None]):
         """Check the current step; ``quiet``: the automatic check of a step as it opens,
         whose verdict does not switch a narrow screen away from the lesson."""
         self._quiet_check = quiet
-        if self.rebuilder is None:
+        if not self.engine.request(self.step):
             self._check_wanted = True
             if not self.options.engine:
                 self.notify("The engine is off in this session.", severity="warning")
-            return
-        self.rebuilder.request(self.step)
 
     def shutdown_engine(self) -> None:
         """Stop watching, cancel any check, close the runner. Safe to call twice."""
         if self._watch_stop is not None:
             self._watch_stop.set()
-        rebuilder, session = self.rebuilder, self.session
-        self.rebuilder = self.session = None
-        if rebuilder is not None:
-            rebuilder.stop()
-        if session is not None:
-            session.close()
+        self.engine.shutdown()
 
     def on_unmount(self) -> None:
         self.shutdown_engine()
@@ -322,64 +280,9 @@ class TutorApp(App[None]):
         self.drain_events()
 
     def _render(self, events: list[Event]) -> None:
-        main = self.main
-        lines: list[str] = []
-        problems: list[Problem] = []
-        verdict: Verdict | None = None
-        for e in events:
-            if isinstance(e, Output):
-                lines.extend(
-                    (f"stderr│ {t}" if e.stream == "stderr" else t) for t in e.text.split("\n")
-                )
-            elif isinstance(e, BuildOutput):
-                lines.append(e.line)
-            elif isinstance(e, SpanStarted | Span):
-                main.trace.add(e)
-            elif isinstance(e, Diagnostic):
-                problems.append(from_diagnostic(e))
-            elif isinstance(e, TestResult):
-                mark = {"passed": "✓", "skipped": "-"}.get(e.outcome, "✗")
-                lines.append(f"{mark} {e.name} {e.outcome}")
-                if e.outcome in ("failed", "error"):
-                    problems.append(from_test(e))
-            elif isinstance(e, PythonError):
-                problems.append(from_python_error(e))
-            elif isinstance(e, RustPanic):
-                problems.append(from_panic(e))
-            elif isinstance(e, GilStats):
-                main.gil.update_stats(e)
-            elif isinstance(e, BuildStarted):
-                problems.clear()
-                main.errors.clear()
-                lines.append(f"── build {e.step_id}: {' '.join(e.command)}")
-                self._set_phase("building")
-            elif isinstance(e, BuildFinished):
-                if e.cancelled:
-                    lines.append("── build cancelled (a newer save replaced it)")
-                else:
-                    what = "up to date" if e.fresh else ("ok" if e.ok else "failed")
-                    lines.append(f"── build {what} in {e.duration_s:.2f}s")
-                self._set_phase("running" if e.ok else None)
-            elif isinstance(e, RunStarted):
-                main.trace.clear()
-                lines.append(f"── run (pid {e.pid})")
-                self._set_phase("running")
-            elif isinstance(e, Verdict):
-                if lines:
-                    main.output.add_lines(lines)
-                    lines = []
-                if problems:
-                    main.errors.add(problems)
-                    problems = []
-                verdict = e
-                self._on_verdict(e)
-        if lines:
-            main.output.add_lines(lines)
-        if problems:
-            main.errors.add(problems)
-        self._update_errors_tab()
+        verdict = self._feed.render(events)
         if verdict is not None and verdict.reason != "cancelled":
-            self._reveal_pane(verdict, quiet=self._quiet_check)
+            self._feed.reveal_pane(verdict, quiet=self._quiet_check)
             self._quiet_check = False
 
     def _set_phase(self, phase: str | None) -> None:
@@ -420,31 +323,6 @@ class TutorApp(App[None]):
                 timeout=10,
             )
         main.status.set_verdict(v, note)
-
-    def _update_errors_tab(self) -> None:
-        main = self.main
-        n = main.errors.error_count
-        tab = main.side.get_tab("tab-errors")
-        label = f"Errors {n}" if n else "Errors"
-        if str(tab.label) != label:
-            tab.label = label
-            # Textual redraws the underline before the relabelled tab is laid out again,
-            # so it keeps the old width: redraw it once the layout has caught up.
-            tabs = main.side.query_one(Tabs)
-            redraw = getattr(tabs, "_highlight_active", None)
-            if redraw is not None:
-                self.call_after_refresh(redraw, animate=False)
-
-    def _reveal_pane(self, v: Verdict, *, quiet: bool = False) -> None:
-        main = self.main
-        if main.side.has_focus_within:
-            return  # the learner is reading a pane: leave it alone
-        if quiet and main.side.active == "tab-lesson":
-            return  # a step just opened on a narrow screen: its lesson comes first
-        if v.verdict == "pass":
-            main.side.active = "tab-trace"
-        elif main.errors.problems:
-            main.side.active = "tab-errors"
 
     # -- the current step ----------------------------------------------------------------
 
@@ -515,7 +393,7 @@ class TutorApp(App[None]):
         self.step = self.course.step(step_id)
         main = self.main
         main.errors.clear()
-        self._update_errors_tab()
+        self._feed.update_errors_tab()
         self.show_step()
         if self.watching and self.options.watch_files:
             self._start_watching()
@@ -872,26 +750,10 @@ class TutorApp(App[None]):
             self.notify(problem, title="LM not switched", severity="error", timeout=15)
             return
         self.lm = lm
-        old = (self.rebuilder, self.session)
-        self.rebuilder = self.session = None
         status = self.main.status
         status.lm = describe(lm)
         status.show()
-        self._restart_engine(*old)
-
-    @work(
-        thread=True,
-        exclusive=True,
-        group="engine",
-        exit_on_error=False,
-        description="restarting the runner",
-    )
-    def _restart_engine(self, rebuilder: Rebuilder | None, session: Session | None) -> None:
-        if rebuilder is not None:
-            rebuilder.stop()
-        if session is not None:
-            session.close()
-        self.call_from_thread(self._engine_restarted)
+        self.engine.restart(self._engine_restarted)
 
     def _engine_restarted(self) -> None:
         if self.options.engine:
