@@ -374,6 +374,10 @@ async def test_the_editor_saves_and_follows_the_file_on_disk(tmp_path: Path) -> 
         editor.check_disk()
         assert editor.text == "// unsaved here\n"  # unsaved edits win, with a warning
         assert any("changed on disk" in n for n in notes)
+        await pilot.press("ctrl+s")  # overwrites the outside change: it is backed up first
+        assert path.read_text() == "// unsaved here\n"
+        (saved,) = (tmp_path / "ws" / ".pyo3dspy-tutor" / "backups" / "hello-world").iterdir()
+        assert (saved / "src" / "lib.rs").read_text() == "// changed again outside\n"
 
 
 async def test_watch_errors_switch_to_manual_mode(tmp_path: Path, monkeypatch) -> None:

@@ -51,7 +51,7 @@ from tutor.events import Event, Verdict
 from tutor.lm.settings import OFFLINE, LMSettings, describe, missing_key, provider_of
 from tutor.rebuilder import DEBOUNCE_MS, learner_paths
 from tutor.workspace import Workspace
-from tutor.workspace.backups import apply_solution, reset_step
+from tutor.workspace.backups import apply_solution, backup, reset_step
 from tutor.workspace.progress import Progress, save_progress
 from tutor.workspace.setup import init_workspace
 
@@ -173,6 +173,7 @@ class TutorApp(App[None]):
         status.watching = self.watching
         status.check_key = self.key_label("check.run")
         main.editor.save_key = self.key_label("editor.save")
+        main.editor.before_overwrite = self._back_up_disk_version
         if not self.options.cursor_blink:
             main.editor.cursor_blink = False
             main.query_one("#lesson-filter").cursor_blink = False  # type: ignore[attr-defined]
@@ -372,6 +373,12 @@ class TutorApp(App[None]):
             self._save_if_dirty()
             self.file_index = index
             self._open_current_file()
+
+    def _back_up_disk_version(self, path: Path) -> None:
+        """Saving over a change made outside the app: keep that version first."""
+        saved = backup(self.workspace, self.step, "changed-outside")
+        if saved is not None:
+            self.notify(f"The version of {path.name} changed outside the app is in {saved}.")
 
     def _save_if_dirty(self) -> None:
         editor = self.main.editor

@@ -7,6 +7,7 @@ the editor reloads it; with unsaved edits it keeps them and says so.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
@@ -56,6 +57,10 @@ copy, cut and paste. **Tab** indents; to leave the editor use **shift+tab** or t
         self.context = ""
         self.disk_text = ""
         self._mtime_ns: int | None = None
+        # Set when the file changed on disk while this buffer had unsaved edits: saving
+        # then overwrites work done elsewhere, so the app backs it up first.
+        self.overwrites_disk_change = False
+        self.before_overwrite: Callable[[Path], None] | None = None
         self.save_key = "ctrl+s"  # shown in the title; the app sets the remapped key
 
     def on_mount(self) -> None:
@@ -84,6 +89,9 @@ copy, cut and paste. **Tab** indents; to leave the editor use **shift+tab** or t
     def save(self) -> Path | None:
         if self.path is None:
             return None
+        if self.overwrites_disk_change and self.before_overwrite is not None:
+            self.before_overwrite(self.path)
+        self.overwrites_disk_change = False
         write_text_atomic(self.path, self.text)
         self.disk_text = self.text
         self._mtime_ns = self._stat()
@@ -101,15 +109,17 @@ copy, cut and paste. **Tab** indents; to leave the editor use **shift+tab** or t
             return False
         if self.dirty and not force:
             self.disk_text = text
+            self.overwrites_disk_change = True
             self._update_title()
             self.notify(
                 f"{self.label} changed on disk; your unsaved edits here are kept "
-                "(save to overwrite it, or reset the step).",
+                "(saving keeps a backup of the file on disk, or reset the step).",
                 severity="warning",
             )
             return False
         row, column = self.cursor_location
         self.disk_text = text
+        self.overwrites_disk_change = False
         self.load_text(text)
         last = self.document.line_count - 1
         row = min(row, last)
