@@ -24,15 +24,15 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
+
+from watched_step import WatchedStep, edit
 
 from tutor.app.app import AppOptions, TutorApp
 from tutor.config import Settings
 from tutor.course import Course, bundled_course_dir, load_course
-from tutor.events import Event, Verdict
-from tutor.rebuilder import Rebuilder, watch_changes
+from tutor.events import Verdict
 from tutor.session import Session
 from tutor.workspace import Workspace
 from tutor.workspace.backups import apply_solution
@@ -96,46 +96,14 @@ def first_frame(runs: int, tmp: Path) -> None:
     print(f"first frame: {fmt(painted)} ({os.cpu_count()} CPUs); target ≤ 1000 ms")
 
 
-def edit(lib: Path, n: int) -> None:
-    marker = "// benchmark edit"
-    lines = [line for line in lib.read_text().splitlines() if not line.startswith(marker)]
-    lib.write_text("\n".join(lines) + f"\n{marker} {n}\n")
-
-
 def headless_round(session: Session, course: Course, ws: Workspace, n0: int, runs: int):
     """The engine alone: save → Verdict event, with the same watcher settings."""
     step = course.step("hello-world")
-    crate = ws.crate_dir(step)
-    lib = crate / step.files[0]
-    arrived = threading.Event()
-    verdicts: list[Verdict] = []
-
-    def on_event(event: Event) -> None:
-        if isinstance(event, Verdict) and event.reason != "cancelled":
-            verdicts.append(event)
-            arrived.set()
-
-    rebuilder = Rebuilder(session, on_event)
-    stop = threading.Event()
-
-    def watch() -> None:
-        for _ in watch_changes(crate, step, stop):
-            rebuilder.request(step)
-
-    threading.Thread(target=watch, daemon=True).start()
-    time.sleep(0.5)
     times = []
-    for n in range(n0, n0 + runs):
-        arrived.clear()
-        saved = time.perf_counter()
-        edit(lib, n)
-        if not arrived.wait(60):
-            raise SystemExit("no verdict within 60 s")
-        times.append(time.perf_counter() - saved)
-        assert verdicts[-1].verdict == "pass", verdicts[-1]
-        time.sleep(0.3)
-    stop.set()
-    rebuilder.stop()
+    with WatchedStep(session, step, ws.crate_dir(step)) as watched:
+        for n in range(n0, n0 + runs):
+            times.append(watched.save_and_wait(n)[0])
+            time.sleep(0.3)
     return times
 
 

@@ -23,14 +23,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
+from watched_step import WatchedStep, edit
+
 from tutor.build.cargo import build_command, build_env
 from tutor.course import bundled_course_dir, load_course
-from tutor.events import Event, Verdict
-from tutor.rebuilder import Rebuilder, watch_changes
 from tutor.session import Session
 from tutor.workspace import Workspace
 from tutor.workspace.backups import apply_solution
@@ -43,13 +42,6 @@ def fmt(values: list[float]) -> str:
         f"median {statistics.median(values):6.3f} s  "
         f"(min {min(values):.3f}, max {max(values):.3f}, n={len(values)})"
     )
-
-
-def edit(lib: Path, n: int) -> None:
-    text = lib.read_text()
-    marker = "// benchmark edit"
-    lines = [line for line in text.splitlines() if not line.startswith(marker)]
-    lib.write_text("\n".join(lines) + f"\n{marker} {n}\n")
 
 
 def timed(command: list[str], cwd: Path, env: dict[str, str]) -> float:
@@ -105,49 +97,23 @@ def main() -> None:
     if maturin:
         timed(maturin_cmd, crate, maturin_env)
 
-    verdicts: list[Verdict] = []
-    arrived = threading.Event()
-
-    def on_event(event: Event) -> None:
-        if isinstance(event, Verdict) and event.reason != "cancelled":
-            verdicts.append(event)
-            arrived.set()
-
-    rebuilder = Rebuilder(session, on_event)
-    stop = threading.Event()
-
-    def watch() -> None:
-        for _ in watch_changes(crate, step, stop):
-            rebuilder.request(step)
-
-    watcher = threading.Thread(target=watch, daemon=True)
-    watcher.start()
-    time.sleep(0.5)  # let the watcher start
-
     bare, save_to_verdict, starts, builds, maturin_builds = [], [], [], [], []
     n = 0
-    for _ in range(args.runs):
-        n += 1
-        edit(lib, n)
-        bare.append(timed(bare_cmd, crate, env))
-        if maturin:
+    with WatchedStep(session, step, crate) as watched:
+        for _ in range(args.runs):
             n += 1
             edit(lib, n)
-            maturin_builds.append(timed(maturin_cmd, crate, maturin_env))
-        n += 1
-        arrived.clear()
-        saved = time.perf_counter()
-        edit(lib, n)
-        if not arrived.wait(60):
-            raise SystemExit("no verdict within 60 s")
-        save_to_verdict.append(time.perf_counter() - saved)
-        verdict = verdicts[-1]
-        assert verdict.verdict == "pass", verdict
-        starts.append(verdict.timings["start_s"])
-        builds.append(verdict.timings["build_s"])
-        time.sleep(0.2)
-    stop.set()
-    rebuilder.stop()
+            bare.append(timed(bare_cmd, crate, env))
+            if maturin:
+                n += 1
+                edit(lib, n)
+                maturin_builds.append(timed(maturin_cmd, crate, maturin_env))
+            n += 1
+            elapsed, verdict = watched.save_and_wait(n)
+            save_to_verdict.append(elapsed)
+            starts.append(verdict.timings["start_s"])
+            builds.append(verdict.timings["build_s"])
+            time.sleep(0.2)
 
     apply_solution(ws, second)
     init_workspace(ws, course)
