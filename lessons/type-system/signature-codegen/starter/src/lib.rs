@@ -1,0 +1,151 @@
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+
+/// One struct field to generate.
+struct Field {
+    name: String,
+    rust_type: String,
+    desc: Option<String>,
+}
+
+/// One enum to generate, for a `Literal[...]` annotation.
+struct EnumDef {
+    name: String,
+    values: Vec<String>,
+}
+
+const SUPPORTED: &str = "str, int, float, bool, list[T], dict[str, T], Optional[T], Literal[...]";
+
+// ---- Reading annotations ------------------------------------------------------------
+
+/// The Rust type for one Python annotation. `field` is for error messages; `enum_name`
+/// names the enum a `Literal` becomes (pushed onto `enums`).
+fn rust_type(
+    annotation: &Bound<'_, PyAny>,
+    field: &str,
+    enum_name: &str,
+    enums: &mut Vec<EnumDef>,
+) -> PyResult<String> {
+    let py = annotation.py();
+    let builtins = py.import("builtins")?;
+    for (python, rust) in [("str", "String"), ("int", "i64"), ("float", "f64"), ("bool", "bool")] {
+        if annotation.is(&builtins.getattr(python)?) {
+            return Ok(rust.to_string());
+        }
+    }
+
+    // TODO: the containers and Literal. Python describes `list[str]` as an origin
+    //       (`list`) and arguments (`(str,)`): map list[T], dict[str, T], Optional[T]
+    //       (also written `T | None`) to Vec, HashMap<String, _>, Option, and a
+    //       Literal of strings to a new enum named `enum_name` (push it onto `enums`).
+    let _ = (enum_name, enums); // remove this line once you use them
+    Err(unsupported(field, annotation))
+}
+
+fn unsupported(field: &str, annotation: &Bound<'_, PyAny>) -> PyErr {
+    let shown = annotation
+        .repr()
+        .map(|r| r.to_string())
+        .unwrap_or_else(|_| "this annotation".to_string());
+    PyTypeError::new_err(format!(
+        "field `{field}`: no Rust type for {shown} (supported: {SUPPORTED})"
+    ))
+}
+
+/// The fields of `signature.input_fields` or `signature.output_fields`, in order.
+/// A `Literal` field `kind` of signature `Triage` becomes the enum `TriageKind`.
+fn fields(
+    signature: &Bound<'_, PyAny>,
+    which: &str,
+    signature_name: &str,
+    enums: &mut Vec<EnumDef>,
+) -> PyResult<Vec<Field>> {
+    // TODO: one Field per entry of the signature's `which` dict (name → FieldInfo), in
+    //       order: its Rust type from the FieldInfo's annotation, and its description
+    //       unless it is DSPy's "${name}" placeholder.
+    let _ = (signature, which, signature_name, enums); // remove this line once you use them
+    Ok(Vec::new())
+}
+
+// ---- Writing Rust (given) -----------------------------------------------------------
+
+/// "feature request" / "needs_review" → "FeatureRequest" / "NeedsReview".
+fn pascal(text: &str) -> String {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let mut chars = part.chars();
+            match chars.next() {
+                Some(first) => first.to_uppercase().chain(chars).collect::<String>(),
+                None => String::new(),
+            }
+        })
+        .collect()
+}
+
+fn render_struct(name: &str, fields: &[Field]) -> String {
+    let mut out = format!("#[derive(Debug, Clone, Serialize, Deserialize)]\npub struct {name} {{\n");
+    for field in fields {
+        if let Some(desc) = &field.desc {
+            out += &format!("    /// {desc}\n");
+        }
+        out += &format!("    pub {}: {},\n", field.name, field.rust_type);
+    }
+    out + "}\n"
+}
+
+fn render_enum(def: &EnumDef) -> String {
+    let mut out = format!(
+        "#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]\npub enum {} {{\n",
+        def.name
+    );
+    for value in &def.values {
+        out += &format!("    #[serde(rename = {value:?})]\n    {},\n", pascal(value));
+    }
+    out + "}\n"
+}
+
+fn render(name: &str, inputs: &[Field], outputs: &[Field], enums: &[EnumDef]) -> String {
+    let uses_map = inputs.iter().chain(outputs).any(|f| f.rust_type.contains("HashMap<"));
+    let mut parts = Vec::new();
+    let mut header = String::new();
+    if uses_map {
+        header += "use std::collections::HashMap;\n\n";
+    }
+    header += "use serde::{Deserialize, Serialize};\n";
+    parts.push(header);
+    parts.push(render_struct(&format!("{name}Inputs"), inputs));
+    parts.push(render_struct(&format!("{name}Outputs"), outputs));
+    parts.extend(enums.iter().map(render_enum));
+    parts.join("\n")
+}
+
+// ---- The Python API -----------------------------------------------------------------
+
+/// Rust source for a signature (a class or a string): `{name}Inputs`, `{name}Outputs`
+/// and one enum per Literal field.
+#[pyfunction]
+fn generate(py: Python<'_>, signature: &Bound<'_, PyAny>, name: &str) -> PyResult<String> {
+    let signature = py
+        .import("dspy")?
+        .call_method1("ensure_signature", (signature,))?;
+    let mut enums = Vec::new();
+    let inputs = fields(&signature, "input_fields", name, &mut enums)?;
+    let outputs = fields(&signature, "output_fields", name, &mut enums)?;
+    Ok(render(name, &inputs, &outputs, &enums))
+}
+
+/// The Rust type for one annotation, e.g. `list[str]` → `Vec<String>`.
+#[pyfunction]
+#[pyo3(name = "rust_type", signature = (annotation, field = "value"))]
+fn py_rust_type(annotation: &Bound<'_, PyAny>, field: &str) -> PyResult<String> {
+    rust_type(annotation, field, &pascal(field), &mut Vec::new())
+}
+
+#[pymodule]
+fn signature_codegen(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(generate, m)?)?;
+    m.add_function(wrap_pyfunction!(py_rust_type, m)?)?;
+    gil_probe::register(m)?;
+    Ok(())
+}
