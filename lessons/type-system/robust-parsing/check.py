@@ -1,6 +1,7 @@
 """Check for the robust-parsing step: a typed reading with a lenient fallback."""
 
 import pytest
+from dspy.utils.exceptions import AdapterParseError
 
 import robust_parsing
 
@@ -15,8 +16,19 @@ def failure(fn, *args):
     try:
         got = fn(*args)
     except Exception as e:  # noqa: BLE001 - the type is what we check
-        return type(e).__name__, str(e)
+        return type(e).__name__, (str(e).splitlines() or [""])[0]
     return f"returned {got!r}", ""
+
+
+def read(message):
+    """robust_parsing.read(message), with a pointer when DSPy's parse error escapes."""
+    try:
+        return robust_parsing.read(message)
+    except AdapterParseError as e:
+        pytest.fail(
+            "DSPy's AdapterParseError reached Python: read() should catch it (and only it) "
+            f"and ask again with the LENIENT signature. DSPy said: {str(e).splitlines()[0]}"
+        )
 
 
 def predict_spans_during(fn, *args):
@@ -78,7 +90,7 @@ def test_topics_fallbacks(raw, expected):
 
 
 def test_a_clean_reply_is_read_typed():
-    got = robust_parsing.read(CLEAN)
+    got = read(CLEAN)
     want = ("positive", 0.9, ["shipping", "packaging"], "typed", [])
     assert (got.sentiment, got.confidence, got.topics, got.parser, got.repairs) == want, (
         "a reply that fits the TYPED signature should be read straight from the Prediction"
@@ -86,7 +98,7 @@ def test_a_clean_reply_is_read_typed():
 
 
 def test_a_messy_reply_falls_back_and_says_how():
-    got = robust_parsing.read(MESSY)
+    got = read(MESSY)
     want = ("positive", 0.85, ["dashboard", "performance"], "lenient",
             ["sentiment: normalized", "confidence: percent", "topics: comma list"])
     assert (got.sentiment, got.confidence, got.topics, got.parser, got.repairs) == want, (
@@ -99,8 +111,8 @@ def test_a_messy_reply_falls_back_and_says_how():
 def test_the_fallback_is_a_second_dspy_call():
     if not lesson_api.in_tutor_run():
         pytest.skip("spans are recorded only when the tutor runs this check")
-    got = (predict_spans_during(robust_parsing.read, CLEAN),
-           predict_spans_during(robust_parsing.read, MESSY))
+    got = (predict_spans_during(read, CLEAN),
+           predict_spans_during(read, MESSY))
     assert got == (1, 2), (
         "a clean reply should take one dspy.Predict call, a messy one two (TYPED, which "
         "fails to parse, then LENIENT)"

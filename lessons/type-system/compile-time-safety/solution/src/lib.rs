@@ -90,7 +90,10 @@ macro_rules! signature {
 
 signature!(Qa {
     inputs: QaInput { question: String },
-    outputs: QaOutput { answer: String, confidence: f64 },
+    outputs: QaOutput {
+        answer: String,
+        confidence: f64
+    },
 });
 
 // ---- A program that cannot run before it has an LM --------------------------------
@@ -109,7 +112,10 @@ struct Program<S, State = Unconfigured> {
 impl<S: Signature> Program<S, Unconfigured> {
     fn new(py: Python<'_>) -> PyResult<Self> {
         let predict = py.import("dspy")?.getattr("Predict")?.call1((S::spec(),))?;
-        Ok(Program { predict: predict.unbind(), _types: PhantomData })
+        Ok(Program {
+            predict: predict.unbind(),
+            _types: PhantomData,
+        })
     }
 
     /// Give the program its own LM. Checked here, once: after this, `call` exists.
@@ -123,7 +129,10 @@ impl<S: Signature> Program<S, Unconfigured> {
             )));
         }
         self.predict.bind(py).call_method1("set_lm", (lm,))?;
-        Ok(Program { predict: self.predict, _types: PhantomData })
+        Ok(Program {
+            predict: self.predict,
+            _types: PhantomData,
+        })
     }
 
     /// Use the LM from `dspy.configure(lm=...)` (or the current `dspy.context`).

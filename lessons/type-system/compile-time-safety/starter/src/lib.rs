@@ -90,7 +90,10 @@ macro_rules! signature {
 
 signature!(Qa {
     inputs: QaInput { question: String },
-    outputs: QaOutput { answer: String, confidence: f64 },
+    outputs: QaOutput {
+        answer: String,
+        confidence: f64
+    },
 });
 
 // ---- A program that cannot run before it has an LM --------------------------------
@@ -109,7 +112,10 @@ struct Program<S, State = Unconfigured> {
 impl<S: Signature> Program<S, Unconfigured> {
     fn new(py: Python<'_>) -> PyResult<Self> {
         let predict = py.import("dspy")?.getattr("Predict")?.call1((S::spec(),))?;
-        Ok(Program { predict: predict.unbind(), _types: PhantomData })
+        Ok(Program {
+            predict: predict.unbind(),
+            _types: PhantomData,
+        })
     }
 
     /// Give the program its own LM. Checked here, once: after this, `call` exists.
@@ -126,7 +132,9 @@ impl<S: Signature> Program<S, Unconfigured> {
         // TODO: take the LM DSPy is configured with; when there is none, raise a
         //       RuntimeError that tells the caller how to configure one.
         let _ = py; // remove this line once you use `py`
-        Err(PyNotImplementedError::new_err("TODO: Program::with_configured_lm"))
+        Err(PyNotImplementedError::new_err(
+            "TODO: Program::with_configured_lm",
+        ))
     }
 }
 

@@ -9,7 +9,15 @@ const SIGNATURE: &str =
 /// A real Python class: `Priority.LOW < Priority.HIGH`, usable as a dict key.
 /// `skip_from_py_object`: we write our own `FromPyObject` below (PyO3's automatic one
 /// for `Clone` classes would only accept `Priority` instances).
-#[pyclass(eq, eq_int, ord, hash, frozen, skip_from_py_object, rename_all = "UPPERCASE")]
+#[pyclass(
+    eq,
+    eq_int,
+    ord,
+    hash,
+    frozen,
+    skip_from_py_object,
+    rename_all = "UPPERCASE"
+)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 enum Priority {
     Low,

@@ -9,9 +9,17 @@ const SIGNATURE: &str = "question -> answer: str, confidence: float, sources: li
 #[derive(Debug, thiserror::Error)]
 enum FieldError {
     #[error("the prediction has no field `{field}` (it has: {}); add `{field}` to the signature's outputs", .available.join(", "))]
-    Missing { field: String, available: Vec<String> },
+    Missing {
+        field: String,
+        available: Vec<String>,
+    },
     #[error("field `{field}` should be {expected}, but the LM gave {got}: {value}")]
-    WrongType { field: String, expected: &'static str, got: String, value: String },
+    WrongType {
+        field: String,
+        expected: &'static str,
+        got: String,
+        value: String,
+    },
     #[error("field `{field}` {reason}")]
     Invalid { field: &'static str, reason: String },
     #[error(transparent)]
@@ -44,7 +52,10 @@ where
     // A Prediction knows its fields: `prediction.keys()`.
     let available: Vec<String> = prediction.call_method0("keys")?.extract()?;
     if !available.iter().any(|key| key == name) {
-        return Err(FieldError::Missing { field: name.to_string(), available });
+        return Err(FieldError::Missing {
+            field: name.to_string(),
+            available,
+        });
     }
     let value = prediction.getattr(name)?;
     if let Ok(typed) = value.extract::<T>() {
@@ -82,7 +93,10 @@ fn read_answer_fields(prediction: &Bound<'_, PyAny>) -> Result<Answer, FieldErro
 
     let answer = answer.trim().to_string();
     if answer.is_empty() {
-        return Err(FieldError::Invalid { field: "answer", reason: "is empty".into() });
+        return Err(FieldError::Invalid {
+            field: "answer",
+            reason: "is empty".into(),
+        });
     }
     if !(0.0..=1.0).contains(&confidence) {
         return Err(FieldError::Invalid {
@@ -90,7 +104,11 @@ fn read_answer_fields(prediction: &Bound<'_, PyAny>) -> Result<Answer, FieldErro
             reason: format!("is {confidence}, but must be between 0 and 1"),
         });
     }
-    Ok(Answer { answer, confidence, sources })
+    Ok(Answer {
+        answer,
+        confidence,
+        sources,
+    })
 }
 
 #[pyfunction]

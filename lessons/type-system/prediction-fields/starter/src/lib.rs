@@ -10,9 +10,17 @@ const SIGNATURE: &str = "question -> answer: str, confidence: float, sources: li
 #[allow(dead_code)] // TODO: remove once your code builds every variant
 enum FieldError {
     #[error("the prediction has no field `{field}` (it has: {}); add `{field}` to the signature's outputs", .available.join(", "))]
-    Missing { field: String, available: Vec<String> },
+    Missing {
+        field: String,
+        available: Vec<String>,
+    },
     #[error("field `{field}` should be {expected}, but the LM gave {got}: {value}")]
-    WrongType { field: String, expected: &'static str, got: String, value: String },
+    WrongType {
+        field: String,
+        expected: &'static str,
+        got: String,
+        value: String,
+    },
     #[error("field `{field}` {reason}")]
     Invalid { field: &'static str, reason: String },
     #[error(transparent)]
@@ -75,7 +83,11 @@ fn read_answer_fields(prediction: &Bound<'_, PyAny>) -> Result<Answer, FieldErro
 
     // TODO: validate: the answer (trimmed) must not be empty, and the confidence must
     //       be between 0 and 1. Report a bad value as FieldError::Invalid.
-    Ok(Answer { answer, confidence, sources })
+    Ok(Answer {
+        answer,
+        confidence,
+        sources,
+    })
 }
 
 #[pyfunction]

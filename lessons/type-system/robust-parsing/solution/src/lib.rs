@@ -41,7 +41,11 @@ fn parse_confidence(raw: &str) -> Result<(f64, &'static str), String> {
     let parsed = if let Ok(number) = text.parse::<f64>() {
         Some((number, "number"))
     } else if let Some(percent) = text.strip_suffix('%') {
-        percent.trim().parse::<f64>().ok().map(|p| (p / 100.0, "percent"))
+        percent
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .map(|p| (p / 100.0, "percent"))
     } else {
         match text.as_str() {
             "very high" => Some((0.95, "word")),
@@ -99,12 +103,22 @@ fn parse_lenient(sentiment: &str, confidence: &str, topics: &str) -> Result<Read
     let (sentiment, s_how) = parse_sentiment(sentiment)?;
     let (confidence, c_how) = parse_confidence(confidence)?;
     let (topics, t_how) = parse_topics(topics);
-    let repairs = [("sentiment", s_how), ("confidence", c_how), ("topics", t_how)]
-        .into_iter()
-        .filter(|(_, how)| !matches!(*how, "exact" | "number" | "json list"))
-        .map(|(field, how)| format!("{field}: {how}"))
-        .collect();
-    Ok(Reading { sentiment, confidence, topics, parser: "lenient", repairs })
+    let repairs = [
+        ("sentiment", s_how),
+        ("confidence", c_how),
+        ("topics", t_how),
+    ]
+    .into_iter()
+    .filter(|(_, how)| !matches!(*how, "exact" | "number" | "json list"))
+    .map(|(field, how)| format!("{field}: {how}"))
+    .collect();
+    Ok(Reading {
+        sentiment,
+        confidence,
+        topics,
+        parser: "lenient",
+        repairs,
+    })
 }
 
 fn predict<'py>(py: Python<'py>, signature: &str, message: &str) -> PyResult<Bound<'py, PyAny>> {

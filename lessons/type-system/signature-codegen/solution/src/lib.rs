@@ -29,7 +29,12 @@ fn rust_type(
 ) -> PyResult<String> {
     let py = annotation.py();
     let builtins = py.import("builtins")?;
-    for (python, rust) in [("str", "String"), ("int", "i64"), ("float", "f64"), ("bool", "bool")] {
+    for (python, rust) in [
+        ("str", "String"),
+        ("int", "i64"),
+        ("float", "f64"),
+        ("bool", "bool"),
+    ] {
         if annotation.is(&builtins.getattr(python)?) {
             return Ok(rust.to_string());
         }
@@ -37,7 +42,9 @@ fn rust_type(
 
     let typing = py.import("typing")?;
     let origin = typing.call_method1("get_origin", (annotation,))?;
-    let args = typing.call_method1("get_args", (annotation,))?.cast_into::<PyTuple>()?;
+    let args = typing
+        .call_method1("get_args", (annotation,))?
+        .cast_into::<PyTuple>()?;
     let none_type = py.None().bind(py).get_type();
 
     if origin.is(&builtins.getattr("list")?) && args.len() == 1 {
@@ -64,7 +71,10 @@ fn rust_type(
             None
         };
         if let Some(inner) = inner {
-            return Ok(format!("Option<{}>", rust_type(&inner, field, enum_name, enums)?));
+            return Ok(format!(
+                "Option<{}>",
+                rust_type(&inner, field, enum_name, enums)?
+            ));
         }
     }
     if origin.is(&typing.getattr("Literal")?) {
@@ -73,7 +83,10 @@ fn rust_type(
             .map(|value| value.extract::<String>())
             .collect::<PyResult<Vec<String>>>()
             .map_err(|_| unsupported(field, annotation))?;
-        enums.push(EnumDef { name: enum_name.to_string(), values });
+        enums.push(EnumDef {
+            name: enum_name.to_string(),
+            values,
+        });
         return Ok(enum_name.to_string());
     }
     Err(unsupported(field, annotation))
@@ -110,7 +123,11 @@ fn fields(
             .map(|d| d.extract::<String>())
             .transpose()?
             .filter(|d| !d.starts_with("${"));
-        out.push(Field { name, rust_type, desc });
+        out.push(Field {
+            name,
+            rust_type,
+            desc,
+        });
     }
     Ok(out)
 }
@@ -132,7 +149,8 @@ fn pascal(text: &str) -> String {
 }
 
 fn render_struct(name: &str, fields: &[Field]) -> String {
-    let mut out = format!("#[derive(Debug, Clone, Serialize, Deserialize)]\npub struct {name} {{\n");
+    let mut out =
+        format!("#[derive(Debug, Clone, Serialize, Deserialize)]\npub struct {name} {{\n");
     for field in fields {
         if let Some(desc) = &field.desc {
             out += &format!("    /// {desc}\n");
@@ -154,7 +172,10 @@ fn render_enum(def: &EnumDef) -> String {
 }
 
 fn render(name: &str, inputs: &[Field], outputs: &[Field], enums: &[EnumDef]) -> String {
-    let uses_map = inputs.iter().chain(outputs).any(|f| f.rust_type.contains("HashMap<"));
+    let uses_map = inputs
+        .iter()
+        .chain(outputs)
+        .any(|f| f.rust_type.contains("HashMap<"));
     let mut parts = Vec::new();
     let mut header = String::new();
     if uses_map {

@@ -28,7 +28,12 @@ fn rust_type(
 ) -> PyResult<String> {
     let py = annotation.py();
     let builtins = py.import("builtins")?;
-    for (python, rust) in [("str", "String"), ("int", "i64"), ("float", "f64"), ("bool", "bool")] {
+    for (python, rust) in [
+        ("str", "String"),
+        ("int", "i64"),
+        ("float", "f64"),
+        ("bool", "bool"),
+    ] {
         if annotation.is(&builtins.getattr(python)?) {
             return Ok(rust.to_string());
         }
@@ -84,7 +89,8 @@ fn pascal(text: &str) -> String {
 }
 
 fn render_struct(name: &str, fields: &[Field]) -> String {
-    let mut out = format!("#[derive(Debug, Clone, Serialize, Deserialize)]\npub struct {name} {{\n");
+    let mut out =
+        format!("#[derive(Debug, Clone, Serialize, Deserialize)]\npub struct {name} {{\n");
     for field in fields {
         if let Some(desc) = &field.desc {
             out += &format!("    /// {desc}\n");
@@ -106,7 +112,10 @@ fn render_enum(def: &EnumDef) -> String {
 }
 
 fn render(name: &str, inputs: &[Field], outputs: &[Field], enums: &[EnumDef]) -> String {
-    let uses_map = inputs.iter().chain(outputs).any(|f| f.rust_type.contains("HashMap<"));
+    let uses_map = inputs
+        .iter()
+        .chain(outputs)
+        .any(|f| f.rust_type.contains("HashMap<"));
     let mut parts = Vec::new();
     let mut header = String::new();
     if uses_map {

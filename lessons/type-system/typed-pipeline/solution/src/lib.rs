@@ -76,7 +76,10 @@ impl Extractor<Unconfigured> {
     fn new(py: Python<'_>) -> PyResult<Self> {
         let signature = models(py)?.getattr("ExtractOrder")?;
         let predict = py.import("dspy")?.getattr("Predict")?.call1((signature,))?;
-        Ok(Extractor { predict: predict.unbind(), _state: PhantomData })
+        Ok(Extractor {
+            predict: predict.unbind(),
+            _state: PhantomData,
+        })
     }
 
     fn with_configured_lm(self, py: Python<'_>) -> PyResult<Extractor<Configured>> {
@@ -87,15 +90,27 @@ impl Extractor<Unconfigured> {
             ));
         }
         self.predict.bind(py).call_method1("set_lm", (lm,))?;
-        Ok(Extractor { predict: self.predict, _state: PhantomData })
+        Ok(Extractor {
+            predict: self.predict,
+            _state: PhantomData,
+        })
     }
 }
 
 impl Extractor<Configured> {
     /// One email → one Order, or a Failure naming the field. Only a Python error
     /// that is not about this email's data (a network error, a bug) is an `Err`.
-    fn extract(&self, py: Python<'_>, index: usize, email: &str) -> PyResult<Result<Order, Failure>> {
-        let fail = |field: &str, reason: String| Failure { index, field: field.to_string(), reason };
+    fn extract(
+        &self,
+        py: Python<'_>,
+        index: usize,
+        email: &str,
+    ) -> PyResult<Result<Order, Failure>> {
+        let fail = |field: &str, reason: String| Failure {
+            index,
+            field: field.to_string(),
+            reason,
+        };
 
         let kwargs = PyDict::new(py);
         kwargs.set_item("email", email)?;
@@ -103,7 +118,10 @@ impl Extractor<Configured> {
         let prediction = match gil_probe::attach("predict", |_py| predict.call((), Some(&kwargs))) {
             Ok(prediction) => prediction,
             Err(err) if err.is_instance(py, &parse_error(py)?) => {
-                return Ok(Err(fail("order", "the LM's reply did not fit the Order schema".into())));
+                return Ok(Err(fail(
+                    "order",
+                    "the LM's reply did not fit the Order schema".into(),
+                )));
             }
             Err(err) => return Err(err),
         };
@@ -111,9 +129,10 @@ impl Extractor<Configured> {
         // pydantic-serde: dump the model, depythonize into the serde struct.
         let dump_kwargs = PyDict::new(py);
         dump_kwargs.set_item("mode", "json")?;
-        let data = prediction
-            .getattr("order")?
-            .call_method("model_dump", (), Some(&dump_kwargs))?;
+        let data =
+            prediction
+                .getattr("order")?
+                .call_method("model_dump", (), Some(&dump_kwargs))?;
         let order: Order = match depythonize(&data) {
             Ok(order) => order,
             Err(err) => return Ok(Err(fail("order", err.to_string()))),
@@ -131,7 +150,8 @@ impl Extractor<Configured> {
 }
 
 fn parse_error(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
-    py.import("dspy.utils.exceptions")?.getattr("AdapterParseError")
+    py.import("dspy.utils.exceptions")?
+        .getattr("AdapterParseError")
 }
 
 /// Three capital letters, a dash, three digits.
@@ -149,7 +169,10 @@ fn summarize(orders: &[Order]) -> (BTreeMap<String, u32>, usize) {
     for item in orders.iter().flat_map(|order| &order.items) {
         *units.entry(item.sku.clone()).or_insert(0) += item.quantity;
     }
-    let high = orders.iter().filter(|o| o.priority == Priority::High).count();
+    let high = orders
+        .iter()
+        .filter(|o| o.priority == Priority::High)
+        .count();
     (units, high)
 }
 
@@ -167,11 +190,10 @@ fn run(py: Python<'_>, emails: Vec<String>) -> PyResult<Report> {
         }
     }
 
-    let (orders, (units_per_sku, high_priority)) =
-        gil_probe::detach(py, "summarize", move || {
-            let summary = summarize(&orders);
-            (orders, summary)
-        });
+    let (orders, (units_per_sku, high_priority)) = gil_probe::detach(py, "summarize", move || {
+        let summary = summarize(&orders);
+        (orders, summary)
+    });
 
     // Back to Python as validated pydantic Orders (pydantic-serde's round trip).
     let order_class = models(py)?.getattr("Order")?;
@@ -179,11 +201,18 @@ fn run(py: Python<'_>, emails: Vec<String>) -> PyResult<Report> {
         .iter()
         .map(|order| {
             let data = pythonize(py, order)?;
-            Ok(order_class.call_method1("model_validate", (data,))?.unbind())
+            Ok(order_class
+                .call_method1("model_validate", (data,))?
+                .unbind())
         })
         .collect::<PyResult<Vec<_>>>()?;
 
-    Ok(Report { orders, failures, units_per_sku, high_priority })
+    Ok(Report {
+        orders,
+        failures,
+        units_per_sku,
+        high_priority,
+    })
 }
 
 #[pymodule]

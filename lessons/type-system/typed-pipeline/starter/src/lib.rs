@@ -76,7 +76,10 @@ impl Extractor<Unconfigured> {
     fn new(py: Python<'_>) -> PyResult<Self> {
         let signature = models(py)?.getattr("ExtractOrder")?;
         let predict = py.import("dspy")?.getattr("Predict")?.call1((signature,))?;
-        Ok(Extractor { predict: predict.unbind(), _state: PhantomData })
+        Ok(Extractor {
+            predict: predict.unbind(),
+            _state: PhantomData,
+        })
     }
 
     fn with_configured_lm(self, py: Python<'_>) -> PyResult<Extractor<Configured>> {
@@ -87,14 +90,22 @@ impl Extractor<Unconfigured> {
             ));
         }
         self.predict.bind(py).call_method1("set_lm", (lm,))?;
-        Ok(Extractor { predict: self.predict, _state: PhantomData })
+        Ok(Extractor {
+            predict: self.predict,
+            _state: PhantomData,
+        })
     }
 }
 
 impl Extractor<Configured> {
     /// One email → one Order, or a Failure naming the field. Only a Python error
     /// that is not about this email's data (a network error, a bug) is an `Err`.
-    fn extract(&self, py: Python<'_>, index: usize, email: &str) -> PyResult<Result<Order, Failure>> {
+    fn extract(
+        &self,
+        py: Python<'_>,
+        index: usize,
+        email: &str,
+    ) -> PyResult<Result<Order, Failure>> {
         // TODO: run the Predict on this email and turn its `order` into the serde Order.
         //       What is wrong with THIS email becomes Ok(Err(Failure { index, field,
         //       reason })): a reply DSPy cannot parse (field "order"), an order serde
@@ -108,7 +119,8 @@ impl Extractor<Configured> {
 
 #[allow(dead_code)] // TODO: remove once extract() uses it
 fn parse_error(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
-    py.import("dspy.utils.exceptions")?.getattr("AdapterParseError")
+    py.import("dspy.utils.exceptions")?
+        .getattr("AdapterParseError")
 }
 
 /// Three capital letters, a dash, three digits.
@@ -143,11 +155,10 @@ fn run(py: Python<'_>, emails: Vec<String>) -> PyResult<Report> {
         }
     }
 
-    let (orders, (units_per_sku, high_priority)) =
-        gil_probe::detach(py, "summarize", move || {
-            let summary = summarize(&orders);
-            (orders, summary)
-        });
+    let (orders, (units_per_sku, high_priority)) = gil_probe::detach(py, "summarize", move || {
+        let summary = summarize(&orders);
+        (orders, summary)
+    });
 
     // Back to Python as validated pydantic Orders (pydantic-serde's round trip).
     let order_class = models(py)?.getattr("Order")?;
@@ -155,11 +166,18 @@ fn run(py: Python<'_>, emails: Vec<String>) -> PyResult<Report> {
         .iter()
         .map(|order| {
             let data = pythonize(py, order)?;
-            Ok(order_class.call_method1("model_validate", (data,))?.unbind())
+            Ok(order_class
+                .call_method1("model_validate", (data,))?
+                .unbind())
         })
         .collect::<PyResult<Vec<_>>>()?;
 
-    Ok(Report { orders, failures, units_per_sku, high_priority })
+    Ok(Report {
+        orders,
+        failures,
+        units_per_sku,
+        high_priority,
+    })
 }
 
 #[pymodule]
