@@ -1,3 +1,6 @@
+// TODO: remove this line once Program's methods are written (until then some code is unused)
+#![allow(dead_code)]
+
 use std::marker::PhantomData;
 
 use pyo3::conversion::FromPyObjectOwned;

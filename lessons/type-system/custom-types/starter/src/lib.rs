@@ -70,6 +70,7 @@ impl<'py> FromPyObject<'_, 'py> for Priority {
 /// `Union[float, str]`: hours when the LM could estimate, a note when it could not.
 // TODO: make Estimate and Triage extractable from Python (Triage from a Prediction's
 //       attributes), so that `triage` can convert a whole Prediction in one call.
+#[allow(dead_code)] // TODO: remove once Estimate can be extracted from Python
 #[derive(Debug, Clone, IntoPyObject)]
 enum Estimate {
     Hours(f64),

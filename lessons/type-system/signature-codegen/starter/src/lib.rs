@@ -134,14 +134,17 @@ fn render(name: &str, inputs: &[Field], outputs: &[Field], enums: &[EnumDef]) ->
 /// Rust source for a signature (a class or a string): `{name}Inputs`, `{name}Outputs`
 /// and one enum per Literal field.
 #[pyfunction]
-fn generate(py: Python<'_>, signature: &Bound<'_, PyAny>, name: &str) -> PyResult<String> {
-    let signature = py
-        .import("dspy")?
-        .call_method1("ensure_signature", (signature,))?;
-    let mut enums = Vec::new();
-    let inputs = fields(&signature, "input_fields", name, &mut enums)?;
-    let outputs = fields(&signature, "output_fields", name, &mut enums)?;
-    Ok(render(name, &inputs, &outputs, &enums))
+fn generate(signature: &Bound<'_, PyAny>, name: &str) -> PyResult<String> {
+    // Timed for the GIL pane: reading a signature is all Python calls.
+    gil_probe::attach("generate", |py| {
+        let signature = py
+            .import("dspy")?
+            .call_method1("ensure_signature", (signature,))?;
+        let mut enums = Vec::new();
+        let inputs = fields(&signature, "input_fields", name, &mut enums)?;
+        let outputs = fields(&signature, "output_fields", name, &mut enums)?;
+        Ok(render(name, &inputs, &outputs, &enums))
+    })
 }
 
 /// The Rust type for one annotation, e.g. `list[str]` → `Vec<String>`.
