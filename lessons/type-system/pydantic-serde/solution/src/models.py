@@ -4,14 +4,14 @@ Loaded once by lib.rs (`include_str!` + `PyModule::from_code`). In a real servic
 is the module your Python colleagues already maintain.
 """
 
-from enum import Enum
+from enum import StrEnum
 from typing import Literal
 
 import dspy
 import pydantic
 
 
-class Currency(str, Enum):
+class Currency(StrEnum):
     EUR = "EUR"
     USD = "USD"
 
