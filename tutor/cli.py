@@ -213,7 +213,7 @@ def cmd_check(args: argparse.Namespace, settings: Settings, course: Course) -> i
         printer: Callable[[Event], None] = (
             (lambda _e: None) if args.json else Printer(out, verbose=args.verbose)
         )
-        session = Session(course, ws, _lm_settings(settings))
+        session = Session(course, ws, _lm_settings(settings), settings.limits.memory_mib)
         results: list[tuple[Verdict, bool]] = []
         try:
             for step in steps:
@@ -278,7 +278,7 @@ def cmd_record(args: argparse.Namespace, settings: Settings, course: Course) -> 
         )
     ws = _scratch_workspace(settings, course)
     steps = [course.step(s) for s in args.steps]
-    session = Session(course, ws, _lm_settings(settings))
+    session = Session(course, ws, _lm_settings(settings), settings.limits.memory_mib)
     failures = 0
     try:
         for step in steps:
@@ -420,7 +420,7 @@ def cmd_watch(args: argparse.Namespace, settings: Settings, course: Course) -> i
         progress = load_progress(ws.state_file)
         step = course.step(progress.current)
         crate = ws.crate_dir(step)
-        session = Session(course, ws, _lm_settings(settings))
+        session = Session(course, ws, _lm_settings(settings), settings.limits.memory_mib)
         printer = Printer(out)
 
         def on_event(event: Event) -> None:

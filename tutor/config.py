@@ -25,8 +25,20 @@ ENV_LM_API_BASE = "PYO3DSPY_TUTOR_LM_API_BASE"
 ENV_THEME = "PYO3DSPY_TUTOR_THEME"
 ENV_WATCH = "PYO3DSPY_TUTOR_WATCH"
 
-_KEYS = {"workspace", "lessons", "lm", "theme", "editor", "watch", "keymap", "providers"}
+_KEYS = {
+    "workspace",
+    "lessons",
+    "lm",
+    "theme",
+    "editor",
+    "watch",
+    "keymap",
+    "providers",
+    "limits",
+}
 _LM_KEYS = {"model", "api_base"}
+_LIMITS_KEYS = {"memory_mib"}
+DEFAULT_MEMORY_MIB = 2048  # per check: dspy and the runner take ~300 MiB of it
 WATCH_MODES = ("auto", "manual")
 
 
@@ -34,6 +46,11 @@ WATCH_MODES = ("auto", "manual")
 class LMConfig:
     model: str = "offline"
     api_base: str | None = None
+
+
+@dataclass
+class LimitsConfig:
+    memory_mib: int = DEFAULT_MEMORY_MIB  # a step's [check] memory_mib overrides it
 
 
 @dataclass
@@ -46,6 +63,7 @@ class Settings:
     watch: str = "auto"  # "auto": rebuild on save; "manual": a key runs the check
     keymap: dict[str, str] = field(default_factory=dict)  # binding id → keys
     providers: list[str] = field(default_factory=list)  # models offered by "switch LM"
+    limits: LimitsConfig = field(default_factory=LimitsConfig)
     config_path: Path | None = None
 
 
@@ -121,6 +139,16 @@ def _apply_file(settings: Settings, path: Path) -> None:
     doc.check_keys(lm, _LM_KEYS, "lm")
     settings.lm.model = doc.get(lm, "model", str, settings.lm.model, "lm")
     settings.lm.api_base = doc.get(lm, "api_base", str, settings.lm.api_base, "lm")
+    limits = doc.get(d, "limits", dict, {})
+    doc.check_keys(limits, _LIMITS_KEYS, "limits")
+    memory = doc.get(limits, "memory_mib", int, settings.limits.memory_mib, "limits")
+    if memory <= 0:
+        raise doc.error(
+            "limits.memory_mib must be positive",
+            key="memory_mib",
+            fix=f"give each check's memory limit in MiB, e.g. memory_mib = {DEFAULT_MEMORY_MIB}",
+        )
+    settings.limits.memory_mib = memory
 
 
 def _flatten(table: dict[str, object], prefix: str = "") -> dict[str, object]:

@@ -108,6 +108,15 @@ class Output(Event):
 
 
 @dataclass
+class OutputDropped(Event):
+    """Output between the kept head and tail of a stream, not kept: how much."""
+
+    stream: Literal["stdout", "stderr"]
+    bytes: int
+    lines: int  # newlines in what was dropped
+
+
+@dataclass
 class TestResult(Event):
     __test__: ClassVar[bool] = False  # not a pytest test class
 
@@ -136,6 +145,20 @@ class RustPanic(Event):
     line: int | None = None
     column: int | None = None
     thread: str | None = None
+
+
+@dataclass
+class TimeoutReport(Event):
+    """What the check was doing when its time ran out, taken just before it was stopped."""
+
+    limit_s: float
+    test: str | None  # the test that was running
+    stack: str  # its Python stack (most recent call first), without the runner's frames
+
+    def text(self) -> str:
+        test = self.test or "the check"
+        head = f"{test} was still running after {self.limit_s:g} s"
+        return f"{head}; its Python stack then:\n{self.stack}" if self.stack else head
 
 
 @dataclass

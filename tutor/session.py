@@ -5,6 +5,7 @@ The app, the CLI and CI all drive this; none of them builds or runs anything its
 
 from __future__ import annotations
 
+import re
 import signal
 import time
 from collections.abc import Callable
@@ -14,10 +15,13 @@ from typing import Any
 
 from tutor.build.cargo import build
 from tutor.cancel import CancelToken
+from tutor.config import DEFAULT_MEMORY_MIB
 from tutor.course.model import Course, Step
 from tutor.events import Event, Verdict
 from tutor.lm.settings import LMSettings, missing_key
-from tutor.run.runner import Runner, RunnerError, RunOutcome, RunRequest
+from tutor.run.channel import EXIT_CHANNEL_LOST
+from tutor.run.runner import Runner, RunnerError, RunOutcome, RunRequest, python_stack
+from tutor.trace.redact import redact_event, secret_values
 from tutor.workspace.layout import Workspace
 from tutor.workspace.scaffold import cargo_target_name, scaffold
 
@@ -36,9 +40,16 @@ _SIGNALS = {
 class Session:
     """Checks steps of one course in one workspace, sharing one warm runner."""
 
-    def __init__(self, course: Course, workspace: Workspace, lm_settings: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        course: Course,
+        workspace: Workspace,
+        lm_settings: dict[str, Any],
+        memory_mib: int = DEFAULT_MEMORY_MIB,
+    ) -> None:
         self.course = course
         self.workspace = workspace
+        self.memory_mib = memory_mib  # per check, unless the step sets its own
         workspace.meta.mkdir(parents=True, exist_ok=True)
         self.runner = Runner(lm_settings, log_path=workspace.meta / "runner.log")
         # A provider without its key would fail inside every check; say so once, up front.
@@ -56,12 +67,31 @@ class Session:
         cancel: CancelToken | None = None,
         record_to: Path | None = None,
     ) -> Verdict:
-        """Build and check ``step``; emits every event, the Verdict last, and returns it."""
-        cancel = cancel or CancelToken()
+        """Build and check ``step``; emits every event, the Verdict last, and returns it.
+
+        Every event passes through ``redact_event`` here, the one door to every face:
+        secret-looking environment values never reach a terminal, a file or the app.
+        """
+        secrets = secret_values()
+
+        def emit_redacted(event: Event) -> None:
+            emit(redact_event(event, secrets))
+
+        verdict = self._check(step, emit_redacted, variant, cancel or CancelToken(), record_to)
+        verdict = redact_event(verdict, secrets)
+        emit(verdict)
+        return verdict
+
+    def _check(
+        self,
+        step: Step,
+        emit: Emit,
+        variant: str,
+        cancel: CancelToken,
+        record_to: Path | None,
+    ) -> Verdict:
         if self.lm_problem:
-            verdict = Verdict(step.id, "error", "lm", self.lm_problem, {}, [self.lm_problem])
-            emit(verdict)
-            return verdict
+            return Verdict(step.id, "error", "lm", self.lm_problem, {}, [self.lm_problem])
         started = time.monotonic()
         ws = self.workspace
         crate = scaffold(ws, step, variant)
@@ -107,6 +137,7 @@ class Session:
                 scripts=[asdict(s) for s in step.scripts],
                 binary=result.artifact if step.kind == "binary" else None,
                 record_to=record_to,
+                memory_mib=step.memory_mib or self.memory_mib,
             )
             try:
                 outcome = self.runner.run(request, emit, cancel)
@@ -114,9 +145,10 @@ class Session:
                 verdict = Verdict(step.id, "error", "runner", e.message, timings, [str(e)])
             else:
                 timings.update(_run_timings(outcome))
-                verdict = judge(step, outcome, timings)
+                crashed = outcome.signal in (signal.SIGSEGV, signal.SIGBUS)
+                unsafe_code = crashed and uses_unsafe(crate, step)
+                verdict = judge(step, outcome, timings, request.memory_mib, unsafe_code=unsafe_code)
         verdict.timings["total_s"] = round(time.monotonic() - started, 4)
-        emit(verdict)
         return verdict
 
 
@@ -130,8 +162,19 @@ def _run_timings(o: RunOutcome) -> dict[str, float]:
     return t
 
 
-def judge(step: Step, o: RunOutcome, timings: dict[str, float]) -> Verdict:
-    """Turn what happened in the child into one verdict a learner can act on."""
+def judge(
+    step: Step,
+    o: RunOutcome,
+    timings: dict[str, float],
+    memory_mib: int | None = None,
+    *,
+    unsafe_code: bool = True,
+) -> Verdict:
+    """Turn what happened in the child into one verdict a learner can act on.
+
+    ``unsafe_code``: whether the learner's files use ``unsafe`` (a segfault without it
+    is a stack overflow: see _stack_overflow).
+    """
     failed = [t for t in o.tests if t.outcome in ("failed", "error")]
     errors = [f"{t.name}: {t.message}" for t in failed]
     if o.cancelled:
@@ -145,7 +188,36 @@ def judge(step: Step, o: RunOutcome, timings: dict[str, float]) -> Verdict:
             timings,
             errors,
         )
+    if o.channel_junk or (o.exit_code == EXIT_CHANNEL_LOST and o.pytest_exit is None):
+        what = (
+            f"received {o.channel_junk} bytes it did not send (starting {o.channel_sample!r})"
+            if o.channel_junk
+            else "was closed"
+        )
+        return Verdict(
+            step.id,
+            "error",
+            "channel",
+            f"The tutor's events channel {what}: something in the check's process "
+            "wrote to, or closed, a file descriptor it did not open, so this run's "
+            "results can't be trusted. Write only to stdout/stderr or files you open.",
+            timings,
+            errors,
+        )
+    if o.memory_exceeded or _allocation_failed(o.stderr_tail):
+        used = f" (at least {o.peak_memory // 2**20} MiB)" if o.memory_exceeded else ""
+        limit = f"more than {memory_mib} MiB" if memory_mib else "more memory than it could get"
+        return Verdict(
+            step.id,
+            "fail",
+            "memory",
+            f"The check used {limit}{used} and was stopped. A collection that grows "
+            "without end, or one very large allocation?",
+            timings,
+            errors,
+        )
     if o.timed_out:
+        report = [o.timeout_report.text()] if o.timeout_report else []
         return Verdict(
             step.id,
             "fail",
@@ -153,8 +225,11 @@ def judge(step: Step, o: RunOutcome, timings: dict[str, float]) -> Verdict:
             f"The check did not finish within {step.timeout_s:g} s and was stopped. "
             "An endless loop, or a wait that never ends (a lock, a channel, a join)?",
             timings,
-            errors,
+            report + errors,
         )
+    overflow = _stack_overflow(o, unsafe_code)
+    if overflow is not None:
+        return Verdict(step.id, "fail", "stack-overflow", overflow, timings, errors)
     if o.signal is not None and o.pytest_exit is None:
         what = _SIGNALS.get(o.signal, f"signal {o.signal}")  # type: ignore[call-overload]
         report = crash_report(o.stderr_tail)
@@ -219,17 +294,48 @@ def judge(step: Step, o: RunOutcome, timings: dict[str, float]) -> Verdict:
     )
 
 
-_RUNNER_FRAMES = ("/_pytest/", "/pluggy/", "/tutor/run/", "<frozen runpy>")
+_OVERFLOW_RE = re.compile(r"thread '(?P<thread>[^']*)'(?: \(\d+\))? has overflowed its stack")
+
+
+def _stack_overflow(o: RunOutcome, unsafe_code: bool) -> str | None:
+    """The summary of a stack overflow, or None.
+
+    Rust binaries (and threads of theirs) print "thread 'x' has overflowed its stack"
+    and abort. In an extension module nothing installs Rust's handler, so an overflow
+    is a bare SIGSEGV; safe Rust has no other common way to segfault, so a segfault in
+    code without ``unsafe`` is reported as a stack overflow too.
+    """
+    for line in o.stderr_tail:
+        m = _OVERFLOW_RE.search(line)
+        if m or "fatal runtime error: stack overflow" in line:
+            where = f" in thread '{m['thread']}'" if m else ""
+            return f"Stack overflow{where}: endless or very deep recursion?"
+    if o.signal in (signal.SIGSEGV, signal.SIGBUS) and o.pytest_exit is None and not unsafe_code:
+        return (
+            "Stack overflow: the process crashed with a segmentation fault, which code "
+            "without `unsafe` gets when it runs out of stack. Endless or very deep recursion?"
+        )
+    return None
+
+
+def _allocation_failed(stderr: list[str]) -> bool:
+    """Rust's allocator aborts with "memory allocation of N bytes failed"."""
+    return any(line.startswith("memory allocation of ") for line in stderr)
+
+
+_UNSAFE_RE = re.compile(r"\bunsafe\s*(\{|fn\b|impl\b|extern\b|trait\b)")
+
+
+def uses_unsafe(crate: Path, step: Step) -> bool:
+    """Whether the learner's files use ``unsafe`` (unreadable files count as yes)."""
+    try:
+        texts = [(crate / rel).read_text(errors="replace") for rel in step.files]
+    except OSError:
+        return True
+    return any(_UNSAFE_RE.search(text) for text in texts)
 
 
 def crash_report(stderr: list[str]) -> str:
     """The Python stack faulthandler printed, without the runner's and pytest's frames."""
     start = next((i for i, line in enumerate(stderr) if line.startswith("Fatal Python error")), 0)
-    kept = [
-        line
-        for line in stderr[start:]
-        if line.strip()
-        and not line.startswith("Extension modules:")
-        and not any(frame in line for frame in _RUNNER_FRAMES)
-    ]
-    return "\n".join(kept[-20:])
+    return python_stack(stderr[start:])

@@ -226,7 +226,7 @@ class TutorApp(App[None]):
     def _start_engine(self, *, opening: bool = False) -> None:
         """A session and rebuilder; on opening, check the step (after an LM switch, only
         if the learner asked meanwhile: a real provider's calls cost money)."""
-        self.engine.start(self.course, self.workspace, self.lm)
+        self.engine.start(self.course, self.workspace, self.lm, self.settings.limits.memory_mib)
         auto = opening and self.watching and self.options.check_on_start
         if self._check_wanted or auto:
             self._quiet_check = not self._check_wanted

@@ -32,8 +32,11 @@ class EngineLink:
         self.session: Session | None = None
         self.rebuilder: Rebuilder | None = None
 
-    def start(self, course: Course, workspace: Workspace, lm: LMSettings) -> None:
-        self.session = Session(course, workspace, {"model": lm.model, "api_base": lm.api_base})
+    def start(
+        self, course: Course, workspace: Workspace, lm: LMSettings, memory_mib: int
+    ) -> None:
+        lm_settings = {"model": lm.model, "api_base": lm.api_base}
+        self.session = Session(course, workspace, lm_settings, memory_mib)
         self.rebuilder = Rebuilder(self.session, self.emit)
         self._app.run_worker(
             self.session.runner.warm,

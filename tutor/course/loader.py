@@ -23,7 +23,7 @@ _COURSE_KEYS = {"format_version", "id", "title", "modules", "welcome", "final_me
 _MODULE_KEYS = {"id", "title", "skill", "summary", "steps"}
 _STEP_KEYS = {"id", "title", "goal", "estimate_minutes", "files", "hints", "crate", "check", "lm"}
 _CRATE_KEYS = {"kind", "module", "pyo3_features", "dependencies"}
-_CHECK_KEYS = {"file", "timeout_seconds"}
+_CHECK_KEYS = {"file", "timeout_seconds", "memory_mib"}
 _LM_KEYS = {"cassette", "script"}
 
 
@@ -175,6 +175,14 @@ def _load_step(step_dir: Path, module_id: str) -> Step:
             fix="give the run a time limit in seconds, e.g. 20",
         )
 
+    memory = doc.get(check, "memory_mib", int, None, "check")
+    if memory is not None and memory <= 0:
+        raise doc.error(
+            "check.memory_mib must be positive",
+            key="memory_mib",
+            fix="give the check's memory limit in MiB, e.g. 4096, or leave it out",
+        )
+
     cassette, scripts = _load_lm(doc, step_dir, doc.get(d, "lm", dict, {}))
     return Step(
         id=step_id,
@@ -191,6 +199,7 @@ def _load_step(step_dir: Path, module_id: str) -> Step:
         dependencies=dict(doc.get(crate, "dependencies", dict, {}, "crate")),
         check_file=check_file,
         timeout_s=float(timeout),
+        memory_mib=memory,
         cassette=cassette,
         scripts=scripts,
     )

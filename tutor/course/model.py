@@ -35,6 +35,7 @@ class Step:
     dependencies: dict[str, Any] = field(default_factory=dict)
     check_file: str = "check.py"
     timeout_s: float = 20.0
+    memory_mib: int | None = None  # None: the user's limit (config [limits])
     cassette: Path | None = None
     scripts: tuple[ScriptedReply, ...] = ()
 

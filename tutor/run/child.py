@@ -8,8 +8,8 @@ here ends only this process.
 from __future__ import annotations
 
 import faulthandler
-import json
 import os
+import signal
 import sys
 import threading
 import time
@@ -19,26 +19,32 @@ from typing import Any
 import pytest
 
 from tutor.events import Event, PythonError, RunStarted, TestResult
-from tutor.run import gil
+from tutor.run import gil, procs
+from tutor.run.channel import EXIT_CHANNEL_LOST, frame, move_out_of_reach
 
 MAX_TRACEBACK = 8000
 MAX_REPR = 400
 
 
 class EventPipe:
-    """JSON lines on the events pipe; one lock so threads never interleave a line."""
+    """Frames on the events channel (channel.py); one lock so threads never interleave."""
 
-    def __init__(self, fd: int) -> None:
-        self._file = os.fdopen(fd, "w", buffering=1, encoding="utf-8")
+    def __init__(self, fd: int, nonce: str) -> None:
+        self._fd = move_out_of_reach(fd)
+        self._nonce = nonce
         self._lock = threading.Lock()
 
     def emit(self, event: Event) -> None:
         self.write(event.to_dict())
 
     def write(self, data: dict[str, Any]) -> None:
-        line = json.dumps(data, default=repr, ensure_ascii=False)
+        view = memoryview(frame(self._nonce, data))
         with self._lock:
-            self._file.write(line + "\n")
+            try:
+                while view:
+                    view = view[os.write(self._fd, view) :]
+            except OSError:  # closed or replaced by the step's code: nothing can report
+                os._exit(EXIT_CHANNEL_LOST)
 
     def marker(self, name: str, **data: Any) -> None:
         self.write({"type": "_marker", "name": name, "t": time.monotonic(), **data})
@@ -51,6 +57,9 @@ class ReportPlugin:
         self.pipe = pipe
         self._compare: tuple[str, str] | None = None
         self._first = True
+
+    def pytest_runtest_logstart(self, nodeid: str, location: Any) -> None:
+        self.pipe.marker("test", test=nodeid.split("::")[-1])  # named if time runs out
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
@@ -116,6 +125,7 @@ def _crash_message(report: pytest.TestReport) -> str:
 def run_check(request: dict[str, Any], fds: list[int], services: Any) -> int:
     """Entry point in the forked child; returns the process exit code."""
     os.setsid()  # its own process group: the tutor kills the whole group on timeout
+    procs.become_subreaper()  # what the check starts stays below it, however it detaches
     events_fd, out_fd, err_fd = fds
     os.dup2(out_fd, 1)
     os.dup2(err_fd, 2)
@@ -124,8 +134,11 @@ def run_check(request: dict[str, Any], fds: list[int], services: Any) -> int:
     sys.stdout.reconfigure(line_buffering=True)
     sys.stderr.reconfigure(line_buffering=True)
     faulthandler.enable(all_threads=True)  # a segfault prints the Python stack
+    # On a timeout the runner asks for the stack (SIGUSR1) before it kills the check.
+    dump = move_out_of_reach(os.open(request["dump_file"], os.O_WRONLY))
+    faulthandler.register(signal.SIGUSR1, file=dump, all_threads=True)
     sys.dont_write_bytecode = True  # never write __pycache__ into lesson folders
-    pipe = EventPipe(events_fd)
+    pipe = EventPipe(events_fd, request["nonce"])
     pipe.emit(RunStarted(pid=os.getpid()))
 
     services.prepare(request, pipe.emit)

@@ -1,8 +1,10 @@
-"""The tutor's side of running checks: a warm zygote, a child per run, a time limit.
+"""The tutor's side of running checks: a warm zygote, a child per run, and its limits.
 
 The learner's code never runs in the tutor's process. Each check runs in a child
-forked from the zygote, in its own process group; a timeout or a cancel kills that
-whole group, and so does the end of the run (nothing is left behind).
+forked from the zygote, in its own process group and session; a timeout, the memory
+limit or a cancel kills it with every process below it, detached or not (procs.py),
+and so does the end of the run (nothing is left behind). Its events come over a
+framed channel (channel.py), its output through a bounded head and tail (capture.py).
 """
 
 from __future__ import annotations
@@ -10,8 +12,10 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import queue
 import re
 import selectors
+import signal
 import socket
 import subprocess
 import sys
@@ -25,7 +29,18 @@ from typing import Any
 
 from tutor.cancel import CancelToken, kill_group
 from tutor.errors import TutorError
-from tutor.events import Event, Output, RustPanic, TestResult, event_from_dict
+from tutor.events import (
+    Event,
+    Output,
+    OutputDropped,
+    RustPanic,
+    TestResult,
+    TimeoutReport,
+    event_from_dict,
+)
+from tutor.run import procs
+from tutor.run.capture import StreamCapture
+from tutor.run.channel import FrameReader, new_nonce
 
 Emit = Callable[[Event], None]
 # Rust >= 1.73: "thread 'main' panicked at src/lib.rs:9:5:" + the message on the next
@@ -36,6 +51,9 @@ _PANIC_RE = re.compile(
 )
 STARTUP_TIMEOUT_S = 60.0
 STDERR_TAIL = 200  # lines kept for crash reports (a faulthandler dump is ~50)
+POLL_S = 0.1  # how often a run's memory is measured
+EXIT_GRACE_S = 1.0  # after the check exits, how long its pipes may take to close
+STACK_WAIT_S = 0.5  # at a timeout, how long to wait for the check's Python stack
 
 
 class RunnerError(TutorError):
@@ -54,6 +72,7 @@ class RunRequest:
     scripts: list[dict[str, Any]] = field(default_factory=list)
     binary: Path | None = None
     record_to: Path | None = None  # write the run's LM calls here as a cassette
+    memory_mib: int | None = None  # resident memory of the check's processes; None: no limit
 
 
 @dataclass
@@ -72,6 +91,11 @@ class RunOutcome:
     panics: list[RustPanic] = field(default_factory=list)
     python_errors: list[Event] = field(default_factory=list)
     stderr_tail: list[str] = field(default_factory=list)
+    timeout_report: TimeoutReport | None = None
+    memory_exceeded: bool = False
+    peak_memory: int = 0  # bytes, as last measured
+    channel_junk: int = 0  # bytes on the events channel that were not frames
+    channel_sample: bytes = b""
 
 
 class Runner:
@@ -181,6 +205,9 @@ class Runner:
         self._next_id += 1
         run_id = str(self._next_id)
         outcome = RunOutcome(requested_at=time.monotonic())
+        nonce = new_nonce()
+        dump = tempfile.NamedTemporaryFile(prefix="tutor-stack-", delete=False)  # noqa: SIM115
+        dump.close()
         payload = {
             "module": request.module,
             "check_path": str(request.check_path),
@@ -191,6 +218,8 @@ class Runner:
             "binary": str(request.binary) if request.binary else None,
             "record_to": str(request.record_to) if request.record_to else None,
             "origin": outcome.requested_at,
+            "nonce": nonce,
+            "dump_file": dump.name,
         }
         with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
             json.dump(payload, f)
@@ -204,6 +233,7 @@ class Runner:
         finally:
             for _, w in pipes:
                 os.close(w)
+        delivery = _Delivery(emit)
         try:
             reply = self._receive(time.monotonic() + 10)
             if reply is None or reply.get("op") != "started":
@@ -217,104 +247,242 @@ class Runner:
             pid = reply["pid"]
             cancel.watch(pid)
             try:
-                self._pump(pid, [r for r, _ in pipes], request, outcome, emit, cancel)
+                pump = _Pump(self, pid, request, outcome, delivery.put, nonce, Path(dump.name))
+                pump.run([r for r, _ in pipes])
             finally:
                 cancel.unwatch(pid)
                 kill_group(pid)  # whatever the check started dies with it
         finally:
-            os.unlink(f.name)
+            delivery.close()  # every event reaches the face before run() returns
+            for name in (f.name, dump.name):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(name)
         outcome.cancelled = cancel.cancelled
         return outcome
 
-    def _pump(
+
+class _Delivery:
+    """Hands events to the face on a thread of its own, in order: a slow face (a
+    terminal printing every line) never holds up reading the check's pipes."""
+
+    def __init__(self, emit: Emit) -> None:
+        self._emit = emit
+        self._queue: queue.SimpleQueue[Event | None] = queue.SimpleQueue()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._loop, name="run-events", daemon=True)
+        self._thread.start()
+
+    def put(self, event: Event) -> None:
+        self._queue.put(event)
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+    def _loop(self) -> None:
+        while (event := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    self._emit(event)
+                except BaseException as e:  # raised again in the caller's thread
+                    self._error = e
+
+
+class _Pump:
+    """Reads one run's pipes and the zygote's replies until the check is over, and
+    enforces its limits: time (with a stack taken first), memory, detached processes."""
+
+    def __init__(
         self,
+        runner: Runner,
         pid: int,
-        fds: list[int],
         request: RunRequest,
         outcome: RunOutcome,
         emit: Emit,
-        cancel: CancelToken,
+        nonce: str,
+        dump_file: Path,
     ) -> None:
-        assert self._sock is not None
+        self.runner = runner
+        self.pid = pid
+        self.request = request
+        self.outcome = outcome
+        self.emit = emit
+        self.frames = FrameReader(nonce)
+        self.dump_file = dump_file
+        self.panic = _PanicParser(outcome, emit)
+        self.memory_limit = (request.memory_mib or 0) * 2**20
+        self.current_test: str | None = None
+        self._stack_asked_at: float | None = None
+        self._dump_size = -1
+
+    def run(self, fds: list[int]) -> None:
+        sock = self.runner._sock
+        assert sock is not None
+        o = self.outcome
         events_fd, out_fd, err_fd = fds
-        streams = {events_fd: "events", out_fd: "stdout", err_fd: "stderr"}
-        partial = {fd: b"" for fd in fds}
-        panic = _PanicParser(outcome, emit)
+        captures = {
+            out_fd: self._capture("stdout"),
+            err_fd: self._capture("stderr"),
+        }
         sel = selectors.DefaultSelector()
         for fd in fds:
             sel.register(fd, selectors.EVENT_READ)
-        sel.register(self._sock, selectors.EVENT_READ)
-        deadline = outcome.requested_at + request.timeout_s
-        exited = False
+        sel.register(sock, selectors.EVENT_READ)
+        deadline = o.requested_at + self.request.timeout_s
+        exited_at: float | None = None
+        next_poll = 0.0
         open_fds = set(fds)
-        while open_fds or not exited:
-            timeout = deadline - time.monotonic()
-            if timeout <= 0 and not outcome.timed_out:
-                outcome.timed_out = True
-                kill_group(pid)
-            ready = sel.select(timeout=max(0.05, timeout) if not outcome.timed_out else 0.5)
-            if not ready and outcome.timed_out and exited:
-                break  # a grandchild outside the group holds a pipe: stop waiting
-            for key, _ in ready:
-                if key.fileobj is self._sock:
-                    reply = self._receive(time.monotonic() + 1)
+        while open_fds or exited_at is None:
+            now = time.monotonic()
+            if exited_at is not None:
+                if now - exited_at > EXIT_GRACE_S:
+                    break  # something outside the check's tree holds a pipe: stop waiting
+                wait = EXIT_GRACE_S
+            else:
+                if now >= deadline and not o.timed_out:
+                    self._time_is_up(now)
+                if now >= next_poll:
+                    next_poll = now + POLL_S
+                    self._check_memory()
+                wait = POLL_S if o.timed_out or now < deadline - POLL_S else 0.02
+            for key, _ in sel.select(timeout=wait):
+                if key.fileobj is sock:
+                    reply = self.runner._receive(time.monotonic() + 1)
                     if reply is None:  # the zygote died: the child is an orphan now
-                        sel.unregister(self._sock)
-                        exited = True
-                        outcome.runner_died = True
-                        kill_group(pid)  # its child cannot be reported on any more
-                        continue
-                    if reply.get("op") == "exited":
-                        exited = True
-                        outcome.exit_code = reply.get("code")
-                        outcome.signal = reply.get("signal")
-                        outcome.finished_at = reply.get("t", time.monotonic())
-                        kill_group(pid)  # pipes held by leftover grandchildren close now
+                        sel.unregister(sock)
+                        exited_at = time.monotonic()
+                        o.runner_died = True
+                        self._kill()  # its child cannot be reported on any more
+                    elif reply.get("op") == "exited":
+                        exited_at = time.monotonic()
+                        o.exit_code = reply.get("code")
+                        o.signal = reply.get("signal")
+                        o.finished_at = reply.get("t", exited_at)
+                        kill_group(self.pid)  # pipes held by leftover grandchildren close now
                     continue
                 fd = key.fileobj
                 assert isinstance(fd, int)
                 chunk = os.read(fd, 65536)
-                if not chunk:
+                if chunk and fd == events_fd:
+                    for data in self.frames.feed(chunk):
+                        self._frame(data)
+                elif chunk:
+                    captures[fd].feed(chunk)
+                else:
                     sel.unregister(fd)
-                    os.close(fd)
                     open_fds.discard(fd)
-                    if partial[fd]:
-                        self._line(streams[fd], partial[fd], outcome, emit, panic)
-                    continue
-                data = partial[fd] + chunk
-                *lines, partial[fd] = data.split(b"\n")
-                for line in lines:
-                    self._line(streams[fd], line, outcome, emit, panic)
-        for fd in open_fds:
+        for fd in fds:
             os.close(fd)
-        if not outcome.finished_at:
-            outcome.finished_at = time.monotonic()
+        self.frames.close()
+        for capture in captures.values():
+            capture.close()
+        o.channel_junk = self.frames.junk_bytes
+        o.channel_sample = self.frames.junk_sample
+        if not o.finished_at:
+            o.finished_at = time.monotonic()
 
-    def _line(
-        self, stream: str, raw: bytes, outcome: RunOutcome, emit: Emit, panic: _PanicParser
-    ) -> None:
-        text = raw.decode(errors="replace")
-        if stream != "events":
-            emit(Output(stream=stream, text=text))  # type: ignore[arg-type]
+    def _capture(self, stream: str) -> StreamCapture:
+        def line(text: str) -> None:
+            self.emit(Output(stream=stream, text=text))  # type: ignore[arg-type]
             if stream == "stderr":
-                outcome.stderr_tail = (outcome.stderr_tail + [text])[-STDERR_TAIL:]
-                panic.feed(text)
+                self.outcome.stderr_tail = (self.outcome.stderr_tail + [text])[-STDERR_TAIL:]
+                self.panic.feed(text)
+
+        def dropped(n_bytes: int, n_lines: int) -> None:
+            self.emit(OutputDropped(stream=stream, bytes=n_bytes, lines=n_lines))  # type: ignore[arg-type]
+
+        return StreamCapture(line, dropped)
+
+    def _frame(self, data: dict[str, Any]) -> None:
+        o = self.outcome
+        kind = data["type"]
+        if kind == "_marker":
+            name = data.get("name")
+            if name == "first_test":
+                o.first_test_at = data.get("t")
+            elif name == "test":
+                self.current_test = data.get("test")
+            elif name == "done":
+                o.pytest_exit = data.get("pytest_exit")
             return
-        data = json.loads(text)
-        if data["type"] == "_marker":
-            if data["name"] == "first_test":
-                outcome.first_test_at = data["t"]
-            elif data["name"] == "done":
-                outcome.pytest_exit = data["pytest_exit"]
+        try:
+            event = event_from_dict(data)
+        except (KeyError, TypeError, ValueError):
+            self.frames.reject(data)
             return
-        event = event_from_dict(data)
-        if data["type"] == "RunStarted":
-            outcome.started_at = time.monotonic()
+        if kind == "RunStarted":
+            o.started_at = time.monotonic()
         elif isinstance(event, TestResult):
-            outcome.tests.append(event)
-        elif data["type"] == "PythonError":
-            outcome.python_errors.append(event)
-        emit(event)
+            o.tests.append(event)
+        elif kind == "PythonError":
+            o.python_errors.append(event)
+        self.emit(event)
+
+    def _kill(self) -> None:
+        """The check and every process below it (detached ones too: see procs.py)."""
+        kill_group(self.pid)
+        procs.kill_tree(self.pid)
+
+    def _check_memory(self) -> None:
+        if not self.memory_limit:
+            return
+        used = procs.resident_bytes([self.pid, *procs.descendants(self.pid)])
+        o = self.outcome
+        o.peak_memory = max(o.peak_memory, used)
+        if used > self.memory_limit and not o.memory_exceeded:
+            o.memory_exceeded = True
+            self._kill()
+
+    def _time_is_up(self, now: float) -> None:
+        """Ask the check for its Python stack, give it a moment, then stop it."""
+        if self._stack_asked_at is None:
+            self._stack_asked_at = now
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGUSR1)  # faulthandler writes it to dump_file
+            return
+        try:
+            size = self.dump_file.stat().st_size
+        except OSError:
+            size = 0
+        # Written in one go by a signal handler: done once its size stops changing.
+        written = size > 0 and size == self._dump_size
+        self._dump_size = size
+        if written or now - self._stack_asked_at >= STACK_WAIT_S:
+            self.outcome.timed_out = True
+            self.outcome.timeout_report = self._timeout_report()
+            self._kill()
+            self.emit(self.outcome.timeout_report)
+
+    def _timeout_report(self) -> TimeoutReport:
+        try:
+            text = self.dump_file.read_text(errors="replace")
+        except OSError:
+            text = ""
+        return TimeoutReport(
+            limit_s=self.request.timeout_s,
+            test=self.current_test,
+            stack=python_stack(text.splitlines()),
+        )
+
+
+_RUNNER_FRAMES = ("/_pytest/", "/pluggy/", "/tutor/run/", "<frozen runpy>")
+
+
+def python_stack(lines: list[str]) -> str:
+    """A faulthandler dump without the runner's and pytest's frames (and their noise)."""
+    kept = [
+        line
+        for line in lines
+        if line.strip()
+        and not line.startswith("Extension modules:")
+        and not any(frame in line for frame in _RUNNER_FRAMES)
+    ]
+    headers = [line for line in kept if line.endswith("(most recent call first):")]
+    if len(headers) == 1:  # one thread: its header says nothing
+        kept.remove(headers[0])
+    return "\n".join(kept[-20:])
 
 
 class _PanicParser:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from tutor.cancel import kill_group
+from tutor.run import procs
 
 
 class WarmServices:
@@ -73,6 +74,7 @@ def serve(sock: socket.socket, services: WarmServices) -> None:
     signal.set_wakeup_fd(wake_w)
     signal.signal(signal.SIGCHLD, lambda *_: None)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the tutor decides when we stop
+    procs.become_subreaper()  # whatever a check starts, however it detaches, stays ours
     sel = selectors.DefaultSelector()
     sel.register(sock, selectors.EVENT_READ)
     sel.register(wake_r, selectors.EVENT_READ)
@@ -87,7 +89,8 @@ def serve(sock: socket.socket, services: WarmServices) -> None:
                     message = json.loads(data)
                     if message["op"] == "quit":
                         return
-                    pid = spawn(sock, message, fds, services)
+                    ours = [wake_r, wake_w, sel.fileno()]
+                    pid = spawn(sock, message, fds, services, ours)
                     children[pid] = message["id"]
                     send(sock, op="started", id=message["id"], pid=pid)
                 else:
@@ -96,20 +99,31 @@ def serve(sock: socket.socket, services: WarmServices) -> None:
     finally:
         for pid in children:
             kill_group(pid)
+        kill_strays(set())  # the checks and all they started
 
 
-def spawn(sock: socket.socket, message: dict[str, Any], fds: list[int], services: Any) -> int:
+def spawn(
+    sock: socket.socket,
+    message: dict[str, Any],
+    fds: list[int],
+    services: Any,
+    ours: list[int],
+) -> int:
     pid = os.fork()
     if pid == 0:
         code = 70
         try:
             sock.close()
             signal.set_wakeup_fd(-1)
+            for fd in ours:  # the check has no business with the runner's descriptors
+                os.close(fd)
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             from tutor.run.child import run_check
 
-            request = json.loads(Path(message["request_file"]).read_text())
+            request_file = Path(message["request_file"])
+            request = json.loads(request_file.read_text())
+            request_file.unlink()  # it holds the run's nonce: the check must not read it
             code = run_check(request, fds, services)
         except BaseException:
             traceback.print_exc()
@@ -121,7 +135,7 @@ def spawn(sock: socket.socket, message: dict[str, Any], fds: list[int], services
 
 
 def reap(sock: socket.socket, children: dict[int, str]) -> None:
-    while children:
+    while True:
         try:
             pid, status = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
@@ -130,7 +144,9 @@ def reap(sock: socket.socket, children: dict[int, str]) -> None:
             return
         run_id = children.pop(pid, None)
         if run_id is None:
-            continue
+            continue  # a stray (see kill_strays), reaped
+        # Before saying so: kill what the check left running, so its pipes close now.
+        kill_strays(set(children))
         if os.WIFSIGNALED(status):
             send(sock, op="exited", id=run_id, signal=os.WTERMSIG(status), t=time.monotonic())
         else:
@@ -141,6 +157,30 @@ def reap(sock: socket.socket, children: dict[int, str]) -> None:
                 code=os.waitstatus_to_exitcode(status),
                 t=time.monotonic(),
             )
+
+
+def kill_strays(checks: set[int], limit_s: float = 2.0) -> None:
+    """Kill every child of ours that is not a running check, with its descendants.
+
+    As a subreaper we adopt what a check leaves behind once the check has exited
+    (a running check adopts its own orphans). Killing a stray orphans its children,
+    which we then adopt too: repeat until none is left.
+    """
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        strays = [p for p in procs.children(os.getpid()) if p not in checks]
+        if not strays:
+            return
+        for pid in strays:
+            procs.kill_tree(pid)
+        for pid in strays:  # reap them, so their children are handed to us
+            while time.monotonic() < deadline:
+                try:
+                    if os.waitpid(pid, os.WNOHANG)[0]:
+                        break
+                except ChildProcessError:
+                    break
+                time.sleep(0.002)
 
 
 def send(sock: socket.socket, **message: Any) -> None:

@@ -1,9 +1,18 @@
-"""Keep secrets out of traces: every span passes through ``redact`` before it leaves."""
+"""Keep secrets out of everything the tutor shows or writes.
+
+Spans pass through ``redact`` when they are recorded; every event of a check passes
+through ``redact_event`` in ``Session.check``, on its way to every face (terminal,
+``--json``, JUnit, the app).
+"""
 
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, TypeVar
+
+from tutor.events import Event, event_from_dict
+
+E = TypeVar("E", bound=Event)
 
 REDACTED = "[redacted]"
 _SECRET_SUFFIXES = ("_API_KEY", "_TOKEN", "_SECRET")
@@ -43,3 +52,12 @@ def redact(obj: Any, secrets: list[str] | None = None) -> Any:
     if isinstance(obj, list | tuple):
         return [redact(item, secrets) for item in obj]
     return redact(repr(obj), secrets)
+
+
+def redact_event(event: E, secrets: list[str]) -> E:
+    """``event`` with secret values replaced: the same object when it holds none."""
+    if not secrets:
+        return event
+    data = event.to_dict()
+    clean = redact(data, secrets)
+    return event if clean == data else event_from_dict(clean)  # type: ignore[return-value]
