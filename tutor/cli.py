@@ -442,8 +442,11 @@ def cmd_watch(args: argparse.Namespace, settings: Settings, course: Course) -> i
             out.print(f"Edit:   {crate / rel}")
         rebuilder.request(step)
         if getattr(args, "once", False):
-            rebuilder.wait()
-            session.close()
+            try:
+                rebuilder.wait()
+            finally:  # Ctrl-C included: cancel the build (cargo, rustc) and wait for it
+                rebuilder.stop()
+                session.close()
             verdict = rebuilder.last_verdict
             return 0 if verdict and verdict.verdict == "pass" else 1
         out.print("[dim]Watching for saves. Ctrl-C to quit; `pyo3dspy-tutor hint` for a hint.[/]")

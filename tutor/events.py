@@ -115,6 +115,12 @@ class OutputDropped(Event):
     bytes: int
     lines: int  # newlines in what was dropped
 
+    def text(self) -> str:
+        return (
+            f"… {self.bytes:,} bytes ({self.lines:,} lines) of {self.stream} not kept: "
+            "the first and last lines are shown"
+        )
+
 
 @dataclass
 class TestResult(Event):

@@ -11,9 +11,11 @@ from tutor.events import (
     Event,
     GilStats,
     Output,
+    OutputDropped,
     PythonError,
     RustPanic,
     TestResult,
+    TimeoutReport,
     Verdict,
 )
 
@@ -54,8 +56,15 @@ class Printer:
             c.print(f"  [red]Rust panic{where}:[/] {escape(event.message)}", highlight=False)
         elif isinstance(event, PythonError):
             c.print(f"  [red]{escape(event.exc_type)}:[/] {escape(event.message)}", highlight=False)
+        elif isinstance(event, TimeoutReport):
+            head, _, stack = event.text().partition("\n")
+            c.print(f"  [red]✗ timeout:[/] {escape(head)}", highlight=False)
+            for line in stack.splitlines():
+                c.print(f"    {escape(line)}", style="dim", highlight=False)
         elif isinstance(event, Output) and self.verbose:
             c.print(escape(event.text), style="dim", highlight=False)
+        elif isinstance(event, OutputDropped) and self.verbose:
+            c.print(f"  {escape(event.text())}", style="yellow", highlight=False)
         elif isinstance(event, BuildFinished) and self.verbose:
             c.print(f"  build {'ok' if event.ok else 'failed'} in {event.duration_s:.2f}s")
         elif isinstance(event, GilStats) and self.verbose:

@@ -17,6 +17,7 @@ from tutor.app.widgets.errors_pane import (
     from_panic,
     from_python_error,
     from_test,
+    from_timeout,
 )
 from tutor.events import (
     BuildFinished,
@@ -26,12 +27,14 @@ from tutor.events import (
     Event,
     GilStats,
     Output,
+    OutputDropped,
     PythonError,
     RunStarted,
     RustPanic,
     Span,
     SpanStarted,
     TestResult,
+    TimeoutReport,
     Verdict,
 )
 
@@ -59,6 +62,8 @@ class EventFeed:
                 lines.extend(
                     (f"stderr│ {t}" if e.stream == "stderr" else t) for t in e.text.split("\n")
                 )
+            elif isinstance(e, OutputDropped):
+                lines.append(e.text())
             elif isinstance(e, BuildOutput):
                 lines.append(e.line)
             elif isinstance(e, SpanStarted | Span):
@@ -74,6 +79,8 @@ class EventFeed:
                 problems.append(from_python_error(e))
             elif isinstance(e, RustPanic):
                 problems.append(from_panic(e))
+            elif isinstance(e, TimeoutReport):
+                problems.append(from_timeout(e))
             elif isinstance(e, GilStats):
                 main.gil.update_stats(e)
             elif isinstance(e, BuildStarted):

@@ -18,7 +18,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from tutor.app.messages import JumpTo
-from tutor.events import Diagnostic, PythonError, RustPanic, TestResult, Verdict
+from tutor.events import Diagnostic, PythonError, RustPanic, TestResult, TimeoutReport, Verdict
 
 EMPTY = "No problems reported."
 
@@ -88,6 +88,18 @@ def from_panic(p: RustPanic) -> Problem:
         p.file,
         p.line,
         p.column,
+    )
+
+
+def from_timeout(t: TimeoutReport) -> Problem:
+    test = t.test or "the check"
+    stack = t.stack.splitlines()
+    last = next((line.strip() for line in stack if line.strip().startswith("File ")), "")
+    return Problem(
+        "error",
+        f"timeout: {test} still running after {t.limit_s:g} s",
+        f"at {last}" if last else "",
+        t.text(),
     )
 
 
