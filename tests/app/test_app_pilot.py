@@ -20,7 +20,10 @@ from tutor.events import (
     BuildStarted,
     Diagnostic,
     Output,
+    OutputDropped,
+    RunStarted,
     Span,
+    TimeoutReport,
     Verdict,
 )
 from tutor.workspace.progress import load_progress
@@ -287,6 +290,35 @@ async def test_a_failing_check_shows_expected_and_got(tmp_path: Path) -> None:
         log = "\n".join(main.output.lines)
         assert "stderr│ note: the offline LM answered" in log
         assert "── build ok in 1.23s" in log
+
+
+async def test_a_timeout_is_one_entry_naming_the_test_and_its_stack(tmp_path: Path) -> None:
+    app = make_app(tmp_path / "ws")
+    stack = '  File "/ws/check.py", line 17 in test_case'
+    async with app.run_test(size=SIZE) as pilot:
+        app.feed(
+            [
+                BuildStarted("hello-world", ["cargo", "build"]),
+                BuildFinished(ok=True, duration_s=0.1),
+                RunStarted(pid=1),
+                OutputDropped(stream="stdout", bytes=2**20, lines=1000),
+                TimeoutReport(limit_s=4, test="test_case", stack=stack),
+                Verdict(
+                    "hello-world",
+                    "fail",
+                    "timeout",
+                    "The check did not finish within 4 s.",
+                    errors=[
+                        f"test_case was still running after 4 s; its Python stack then:\n{stack}"
+                    ],
+                ),
+            ]
+        )
+        await settle(pilot)
+        (problem,) = app.main.errors.problems
+        assert problem.title == "timeout: test_case still running after 4 s"
+        assert "check.py" in problem.summary and stack in problem.details
+        assert any("1,048,576 bytes" in line for line in app.main.output.lines)
 
 
 async def test_copy_takes_the_selected_error(tmp_path: Path) -> None:

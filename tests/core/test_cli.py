@@ -102,3 +102,39 @@ def test_doctor_explains_a_missing_key(tmp_path: Path, monkeypatch, capsys):
     code = cli.main(["--workspace", str(tmp_path), "--lm", "anthropic/claude-3-5-haiku", "doctor"])
     out = capsys.readouterr().out
     assert code == 1 and "ANTHROPIC_API_KEY" in out and "fix:" in out
+
+
+def test_limits_table_sets_the_memory_limit(tmp_path: Path):
+    from tutor.config import DEFAULT_MEMORY_MIB, load_settings
+
+    config = tmp_path / "config.toml"
+    assert load_settings(config).limits.memory_mib == DEFAULT_MEMORY_MIB
+    config.write_text("[limits]\nmemory_mib = 512\n")
+    assert load_settings(config).limits.memory_mib == 512
+
+
+def test_a_bad_memory_limit_names_line_and_fix(tmp_path: Path, monkeypatch, capsys):
+    config = tmp_path / "config.toml"
+    config.write_text('[limits]\nmemory_mib = "lots"\n')
+    monkeypatch.setenv("PYO3DSPY_TUTOR_CONFIG", str(config))
+    assert cli.main(["list"]) == 2
+    err = capsys.readouterr().err
+    assert "config.toml:2" in err and "memory_mib" in err and "fix:" in err
+
+
+def test_the_cli_prints_a_timeouts_stack_and_what_output_was_dropped():
+    from io import StringIO
+
+    from rich.console import Console
+
+    from tutor.events import OutputDropped, TimeoutReport
+    from tutor.report import Printer
+
+    buf = StringIO()
+    printer = Printer(Console(file=buf, width=200), verbose=True)
+    printer(TimeoutReport(4, "test_case", '  File "/ws/check.py", line 17 in test_case'))
+    printer(OutputDropped(stream="stdout", bytes=2**20, lines=1000))
+    text = buf.getvalue()
+    assert "timeout: test_case was still running after 4 s" in text
+    assert 'File "/ws/check.py", line 17 in test_case' in text
+    assert "1,048,576 bytes (1,000 lines) of stdout not kept" in text

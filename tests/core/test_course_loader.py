@@ -97,3 +97,17 @@ def test_malformed_script_entry(course_dir: Path):
     step_toml.write_text(step_toml.read_text() + '\n[[lm.script]]\nwhen = "x"\n')
     e = _error(course_dir)
     assert "exactly `when` and `answer`" in e.message
+
+
+def test_a_step_may_set_its_own_memory_limit(course_dir: Path):
+    step_toml = course_dir / "fundamentals" / "hello-world" / "step.toml"
+    text = step_toml.read_text()
+    step_toml.write_text(
+        text.replace("timeout_seconds = 20", "timeout_seconds = 20\nmemory_mib = 4096")
+    )
+    assert load_course(course_dir).step("hello-world").memory_mib == 4096
+    step_toml.write_text(
+        text.replace("timeout_seconds = 20", "timeout_seconds = 20\nmemory_mib = 0")
+    )
+    e = _error(course_dir)
+    assert e.path == step_toml and "memory_mib must be positive" in str(e)

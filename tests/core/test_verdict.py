@@ -127,3 +127,94 @@ def _fake_build(step, target, crate, target_dir, out_dir, emit, cancel):
 
     out_dir.mkdir(parents=True, exist_ok=True)
     return BuildResult(ok=True, artifact=out_dir / "module.so")
+
+
+def test_junk_on_the_events_channel_is_an_error_not_a_verdict_on_the_learner(course: Course):
+    o = outcome(pytest_exit=0, tests=[passed()], channel_junk=12, channel_sample=b"not a frame\n")
+    v = judge(course.steps()[0], o, {})
+    assert (v.verdict, v.reason) == ("error", "channel")
+    assert "12 bytes" in v.summary and "not a frame" in v.summary
+
+
+def test_a_closed_events_channel_is_an_error(course: Course):
+    from tutor.run.channel import EXIT_CHANNEL_LOST
+
+    v = judge(course.steps()[0], outcome(exit_code=EXIT_CHANNEL_LOST), {})
+    assert (v.verdict, v.reason) == ("error", "channel") and "was closed" in v.summary
+
+
+def test_memory_limit_names_the_limit(course: Course):
+    o = outcome(memory_exceeded=True, peak_memory=3000 * 2**20, signal=signal.SIGKILL)
+    v = judge(course.steps()[0], o, {}, 2048)
+    assert (v.verdict, v.reason) == ("fail", "memory")
+    assert "more than 2048 MiB" in v.summary and "3000 MiB" in v.summary
+
+
+def test_a_failed_rust_allocation_is_a_memory_verdict(course: Course):
+    tail = ["memory allocation of 1099511627776 bytes failed"]
+    v = judge(course.steps()[0], outcome(signal=signal.SIGABRT, stderr_tail=tail), {}, 2048)
+    assert (v.verdict, v.reason) == ("fail", "memory")
+
+
+def test_rusts_stack_overflow_report_is_a_stack_overflow(course: Course):
+    tail = ["", "thread 'main' has overflowed its stack", "fatal runtime error: stack overflow"]
+    v = judge(course.steps()[0], outcome(signal=signal.SIGABRT, stderr_tail=tail), {})
+    assert (v.verdict, v.reason) == ("fail", "stack-overflow")
+    assert v.summary.startswith("Stack overflow in thread 'main'")
+
+
+def test_a_segfault_in_safe_code_is_a_stack_overflow_and_in_unsafe_code_a_crash(course: Course):
+    step = course.steps()[0]
+    safe = judge(step, outcome(signal=signal.SIGSEGV), {}, unsafe_code=False)
+    assert (safe.verdict, safe.reason) == ("fail", "stack-overflow")
+    unsafe = judge(step, outcome(signal=signal.SIGSEGV), {}, unsafe_code=True)
+    assert unsafe.reason == "crash"
+
+
+def test_uses_unsafe_reads_code_not_comments(tmp_path, course: Course):
+    from tutor.session import uses_unsafe
+
+    step = course.steps()[0]
+    (tmp_path / "src").mkdir()
+    lib = tmp_path / step.files[0]
+    lib.write_text("// no unsafe code here\nfn f() {}\n")
+    assert not uses_unsafe(tmp_path, step)
+    lib.write_text("fn f() { unsafe { g() } }\n")
+    assert uses_unsafe(tmp_path, step)
+
+
+def test_a_timeout_carries_the_stack_it_was_stopped_in(course: Course):
+    from tutor.events import TimeoutReport
+
+    report = TimeoutReport(4, "test_ask", '  File "/ws/check.py", line 9 in test_ask')
+    v = judge(course.steps()[0], outcome(timed_out=True, timeout_report=report), {})
+    assert v.reason == "timeout"
+    assert v.errors == [
+        "test_ask was still running after 4 s; its Python stack then:\n"
+        '  File "/ws/check.py", line 9 in test_ask'
+    ]
+
+
+def test_secrets_are_redacted_in_build_output_and_the_verdict(tmp_path, course, monkeypatch):
+    from tutor.build.cargo import BuildResult
+    from tutor.events import BuildOutput, Diagnostic
+    from tutor.session import Session
+    from tutor.workspace import Workspace
+
+    secret = "sk-build-secret-0123456789"
+    monkeypatch.setenv("SOME_SERVICE_TOKEN", secret)
+
+    def leaky_build(step, target, crate, target_dir, out_dir, emit, cancel):
+        emit(BuildOutput(line=f"Compiling with {secret}"))
+        d = Diagnostic(level="error", message=f"bad literal {secret}", rendered=f"x {secret}")
+        emit(d)
+        return BuildResult(ok=False, diagnostics=[d])
+
+    monkeypatch.setattr("tutor.session.build", leaky_build)
+    session = Session(course, Workspace(tmp_path), {"model": "offline", "api_base": None})
+    events = []
+    v = session.check(course.steps()[0], events.append)
+    assert v.reason == "build" and events[-1] is v
+    text = "".join(e.to_json() for e in events)
+    assert secret not in text and text.count("[redacted]") == 4
+    session.close()
