@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tutor.cancel import CancelToken
-from tutor.events import Event, Output, Span, TestResult
+from tutor.events import Event, Output, OutputDropped, Span, TestResult
 from tutor.run.runner import Runner, RunRequest
 
 
@@ -228,3 +228,96 @@ def test_outside_a_tutor_run_the_lesson_api_says_so():
     from tutor import lesson_api
 
     assert not lesson_api.in_tutor_run()
+
+
+def test_junk_written_to_every_pipe_is_counted_not_fatal(runner, tmp_path):
+    outcome, _ = run(
+        runner,
+        tmp_path,
+        """
+        import os, stat
+        def test_junk():
+            for fd in map(int, os.listdir("/proc/self/fd")):
+                try:
+                    if fd > 2 and stat.S_ISFIFO(os.fstat(fd).st_mode):
+                        os.write(fd, b"not a frame\\n")
+                except OSError:
+                    pass
+    """,
+    )
+    assert outcome.channel_junk >= len(b"not a frame\n")
+    assert outcome.pytest_exit == 0  # the real frames still arrived
+    assert run(runner, tmp_path, "def test_ok():\n    pass\n")[0].channel_junk == 0
+
+
+def test_detached_processes_die_with_the_check_and_do_not_hold_it_up(runner, tmp_path):
+    began = time.monotonic()
+    outcome, _ = run(
+        runner,
+        tmp_path,
+        """
+        import pathlib, subprocess
+        def test_escape():
+            a = subprocess.Popen(["sleep", "300"], start_new_session=True)
+            b = subprocess.Popen(["sleep", "300"], process_group=0)
+            subprocess.run(["sh", "-c", "(setsid sleep 300 & echo $! > double.pid)"])
+            pathlib.Path("pids").write_text(f"{a.pid} {b.pid}")
+    """,
+        timeout=10,
+    )
+    assert outcome.pytest_exit == 0 and not outcome.timed_out
+    assert time.monotonic() - began < 5
+    pids = [*map(int, (tmp_path / "pids").read_text().split())]
+    pids.append(int((tmp_path / "double.pid").read_text()))
+    assert not any(_alive(pid) for pid in pids)
+
+
+def test_memory_beyond_the_limit_stops_the_check(runner, tmp_path):
+    outcome, _ = run(
+        runner,
+        tmp_path,
+        """
+        def test_hog():
+            blocks = [bytearray(b"x" * 2**26) for _ in range(64)]  # 4 GiB, touched
+    """,
+        memory_mib=600,
+    )
+    assert outcome.memory_exceeded and outcome.pytest_exit is None
+    assert 600 * 2**20 < outcome.peak_memory < 2**32
+
+
+def test_a_timeout_reports_the_test_and_its_python_stack(runner, tmp_path):
+    outcome, events = run(
+        runner,
+        tmp_path,
+        """
+        def spin():
+            while True:
+                pass
+
+        def test_spins():
+            spin()
+    """,
+        timeout=1.5,
+    )
+    report = outcome.timeout_report
+    assert outcome.timed_out and report is not None and report.test == "test_spins"
+    assert "in spin" in report.stack and "in test_spins" in report.stack
+    assert report in events
+
+
+def test_a_flood_of_output_is_read_at_pipe_speed_and_bounded(runner, tmp_path):
+    outcome, events = run(
+        runner,
+        tmp_path,
+        """
+        import os
+        def test_flood():
+            block = b"y" * 2**20
+            for _ in range(100):
+                os.write(1, block)
+    """,
+    )
+    assert outcome.pytest_exit == 0 and outcome.tests[0].duration_s < 3
+    dropped = [e for e in events if isinstance(e, OutputDropped)]
+    assert dropped and dropped[0].bytes > 90 * 2**20
