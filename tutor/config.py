@@ -38,7 +38,7 @@ _KEYS = {
 }
 _LM_KEYS = {"model", "api_base"}
 _LIMITS_KEYS = {"memory_mib"}
-DEFAULT_MEMORY_MIB = 2048  # per check: dspy and the runner take ~300 MiB of it
+DEFAULT_MEMORY_MIB = 2048  # per check; the warm runner itself takes ~80 MiB of it
 WATCH_MODES = ("auto", "manual")
 
 
