@@ -346,7 +346,7 @@ class _Pump:
                 if now >= next_poll:
                     next_poll = now + POLL_S
                     self._check_memory()
-                wait = POLL_S if o.timed_out or now < deadline - POLL_S else 0.02
+                wait = POLL_S if o.timed_out else min(POLL_S, max(0.02, deadline - now))
             for key, _ in sel.select(timeout=wait):
                 if key.fileobj is sock:
                     reply = self.runner._receive(time.monotonic() + 1)
