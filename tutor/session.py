@@ -34,6 +34,8 @@ _SIGNALS = {
     signal.SIGBUS: "a bus error (SIGBUS): an invalid memory access",
     signal.SIGFPE: "an arithmetic fault (SIGFPE)",
     signal.SIGILL: "an illegal instruction (SIGILL)",
+    signal.SIGKILL: "SIGKILL from outside the tutor: usually the system's out-of-memory "
+    "killer (the machine ran out of memory before the check reached its limit)",
 }
 
 
@@ -301,11 +303,14 @@ def _stack_overflow(o: RunOutcome, unsafe_code: bool) -> str | None:
     """The summary of a stack overflow, or None.
 
     Rust binaries (and threads of theirs) print "thread 'x' has overflowed its stack"
-    and abort. In an extension module nothing installs Rust's handler, so an overflow
+    and abort: on the check's stderr, or quoted in a failed test (a step's binary run
+    by its check). In an extension module nothing installs Rust's handler, so an overflow
     is a bare SIGSEGV; safe Rust has no other common way to segfault, so a segfault in
     code without ``unsafe`` is reported as a stack overflow too.
     """
-    for line in o.stderr_tail:
+    failed = [t for t in o.tests if t.outcome in ("failed", "error")]
+    reports = [t.message + "\n" + t.traceback for t in failed]  # a binary's stderr, quoted
+    for line in o.stderr_tail + [ln for r in reports for ln in r.splitlines()]:
         m = _OVERFLOW_RE.search(line)
         if m or "fatal runtime error: stack overflow" in line:
             where = f" in thread '{m['thread']}'" if m else ""

@@ -218,3 +218,15 @@ def test_secrets_are_redacted_in_build_output_and_the_verdict(tmp_path, course, 
     text = "".join(e.to_json() for e in events)
     assert secret not in text and text.count("[redacted]") == 4
     session.close()
+
+
+def test_a_binarys_stack_overflow_quoted_in_a_failed_test_is_named_so(course: Course):
+    message = "AssertionError: \nthread 'main' has overflowed its stack\nfatal runtime error"
+    o = outcome(pytest_exit=1, tests=[failed(message=message)])
+    v = judge(course.steps()[0], o, {})
+    assert (v.verdict, v.reason) == ("fail", "stack-overflow")
+
+
+def test_a_kill_from_outside_points_at_the_systems_memory(course: Course):
+    v = judge(course.steps()[0], outcome(signal=signal.SIGKILL), {})
+    assert v.reason == "crash" and "out-of-memory" in v.summary
