@@ -128,6 +128,12 @@ def test_100_mib_of_lines_to_a_slow_face_keeps_the_verdict_and_says_what_was_dro
     assert len(stdout) < 10_000
 
 
+def test_100_mib_printed_by_check_v_passes(hostile, capsys):
+    code, out, err = cli_check(hostile, capsys, "hostile", "-v", cases=["flood_lines"])
+    assert code == 0, out[-2000:] + err
+    assert "of stdout not kept" in out and len(out) < 2**20
+
+
 def test_100_mib_without_a_newline_keeps_the_verdict(hostile):
     verdict, events = run(hostile, "flood_bytes")
     assert verdict.verdict == "pass", verdict
