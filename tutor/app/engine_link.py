@@ -32,9 +32,7 @@ class EngineLink:
         self.session: Session | None = None
         self.rebuilder: Rebuilder | None = None
 
-    def start(
-        self, course: Course, workspace: Workspace, lm: LMSettings, memory_mib: int
-    ) -> None:
+    def start(self, course: Course, workspace: Workspace, lm: LMSettings, memory_mib: int) -> None:
         lm_settings = {"model": lm.model, "api_base": lm.api_base}
         self.session = Session(course, workspace, lm_settings, memory_mib)
         self.rebuilder = Rebuilder(self.session, self.emit)

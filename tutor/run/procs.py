@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 _PR_SET_CHILD_SUBREAPER = 36
-_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+_PAGE = os.sysconf("SC_PAGE_SIZE")
 PROC = Path("/proc")
 
 
