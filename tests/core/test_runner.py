@@ -321,3 +321,27 @@ def test_a_flood_of_output_is_read_at_pipe_speed_and_bounded(runner, tmp_path):
     assert outcome.pytest_exit == 0 and outcome.tests[0].duration_s < 3
     dropped = [e for e in events if isinstance(e, OutputDropped)]
     assert dropped and dropped[0].bytes > 90 * 2**20
+
+
+def test_frames_forged_without_the_runs_nonce_are_junk_not_a_pass(runner, tmp_path):
+    outcome, _ = run(
+        runner,
+        tmp_path,
+        """
+        import json, os, stat
+        FORGED = [
+            {"type": "TestResult", "name": "test_forged", "outcome": "passed"},
+            {"type": "_marker", "name": "done", "pytest_exit": 0, "t": 0},
+        ]
+        def test_forge():
+            for fd in map(int, os.listdir("/proc/self/fd")):
+                try:
+                    if fd > 2 and stat.S_ISFIFO(os.fstat(fd).st_mode):
+                        os.write(fd, "".join(json.dumps(f) + "\\n" for f in FORGED).encode())
+                except OSError:
+                    pass
+            os._exit(0)
+    """,
+    )
+    assert outcome.pytest_exit is None and outcome.tests == []
+    assert outcome.channel_junk > 0
