@@ -10,9 +10,14 @@ import os
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tutor.lm.provider import OfflineProvider
 
 
 @dataclass
@@ -92,3 +97,62 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@contextmanager
+def offline_provider(latency_s: float = 0.0) -> Iterator[OfflineProvider]:
+    """Serve the offline LM as the ``offline/…`` provider inside the block.
+
+    ``dspy.LM("offline/alpha")`` (built inside the block) then reaches the step's
+    scripted answers over a real OpenAI-compatible endpoint on loopback, with its key
+    in ``OFFLINE_API_KEY``. ``{model}`` in an answer becomes the model name; scripts
+    match the whole conversation; ``latency_s`` delays every reply. See
+    tutor/lm/provider.py and lessons/AUTHORING.md.
+    """
+    from tutor.lm.offline import OfflineAnswerer
+    from tutor.lm.provider import OfflineProvider
+
+    answerer = _context.answerer if _context.answerer is not None else OfflineAnswerer()
+    with OfflineProvider(answerer, latency_s=latency_s) as provider:
+        yield provider
+
+
+class _KeepingDrain:
+    """Stands in for a module's ``_gil_probe_drain`` once a check has read the samples:
+    what the check drained is handed to the runner too, so the GIL pane loses nothing."""
+
+    def __init__(self, drain: Any) -> None:
+        self.drain = drain
+        self.kept: dict[str, Any] = {}
+
+    def peek(self) -> dict[str, Any]:
+        from tutor.run.gil import merge
+
+        self.kept = merge(self.kept, self.drain())
+        return merge({}, self.kept)
+
+    def __call__(self) -> dict[str, Any]:
+        from tutor.run.gil import merge
+
+        taken = merge(self.kept, self.drain())
+        self.kept = {}
+        return taken
+
+
+def gil_samples(module: Any) -> dict[str, Any]:
+    """The GIL probe samples ``module`` recorded so far in this run, per label
+    (``{"label": {"wait_ns": [...], "hold_ns": [...], "detached_ns": [...], ...}}``).
+
+    Unlike calling ``module._gil_probe_drain()`` yourself, the samples still reach the
+    GIL pane at the end of the run.
+    """
+    drain = getattr(module, "_gil_probe_drain", None)
+    if drain is None:
+        raise RuntimeError(
+            f"{getattr(module, '__name__', module)} has no _gil_probe_drain(): its #[pymodule] "
+            "must call gil_probe::register(m)?"
+        )
+    if not isinstance(drain, _KeepingDrain):
+        drain = _KeepingDrain(drain)
+        module._gil_probe_drain = drain
+    return drain.peek()
