@@ -129,6 +129,9 @@ def _text(message: dict[str, Any]) -> str:
 def _handler_for(provider: OfflineProvider) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive: DSPy's client reuses the connection
+        # Headers and body go out in two writes; with Nagle's algorithm the body waits for
+        # the client's delayed ACK (~40 ms per reply on a reused connection).
+        disable_nagle_algorithm = True
 
         def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
             length = int(self.headers.get("Content-Length") or 0)

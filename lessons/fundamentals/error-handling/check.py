@@ -27,7 +27,10 @@ def raised_by(call):
         call()
     except BaseException as e:  # PanicException is a BaseException
         if type(e).__name__ == "PanicException":
-            pytest.fail(f"Rust panicked: {e}. A panic is a bug, not an error path: fix the code that panicked, or return an Err for input you refuse")
+            pytest.fail(
+                f"Rust panicked: {e}. A panic is a bug, not an error path: fix the code "
+                "that panicked, or return an Err for input you refuse"
+            )
         return e
     return None
 
