@@ -69,7 +69,8 @@ class OfflineProvider:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        # shutdown() waits for the serve loop's next poll: keep it short (default 0.5 s).
+        threading.Thread(target=self._server.serve_forever, args=(0.02,), daemon=True).start()
         self._saved_key = os.environ.get(KEY_ENV)
         os.environ[KEY_ENV] = self.key
         access = AccessPolicy(provider=PROVIDER_ID, env_keys=(KEY_ENV,), base_url=self.url)
@@ -95,7 +96,7 @@ class OfflineProvider:
         messages = body.get("messages") or []
         system = "\n".join(_text(m) for m in messages if m.get("role") == "system")
         conversation = "\n".join(_text(m) for m in messages if m.get("role") != "system")
-        text, _source = self.answerer.answer(system, conversation)
+        text, source = self.answerer.answer(system, conversation)
         text = text.replace("{model}", model)
         self.requests.append(model)
         prompt_tokens = len(f"{system} {conversation}".split())
@@ -104,6 +105,7 @@ class OfflineProvider:
             "object": "chat.completion",
             "created": int(time.time()),
             "model": model,
+            "lm_source": source,  # DSPy keeps the body as provider_data: the trace reads it
             "choices": [
                 {
                     "index": 0,

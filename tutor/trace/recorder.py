@@ -155,12 +155,14 @@ class SpanRecorder(BaseCallback):
         )
 
     def _lm_source(self, lm: Any, entry: dict[str, Any] | None) -> str | None:
-        if not isinstance(getattr(lm, "engine", None), OfflineEngine):
-            return "provider"
         response = entry.get("response") if entry else None
         data = getattr(response, "provider_data", None) or {}
-        if "lm_source" in data:
+        # Set by the offline engine, and by the offline provider (tutor/lm/provider.py),
+        # whose replies reach DSPy over HTTP like a real provider's.
+        if isinstance(data, dict) and "lm_source" in data:
             return data["lm_source"]
+        if not isinstance(getattr(lm, "engine", None), OfflineEngine):
+            return "provider"
         # History is off (settings.disable_history): ask the answerer, per thread.
         return self.answerer.last_source() if self.answerer else None
 
