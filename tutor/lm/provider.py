@@ -38,12 +38,16 @@ from tutor.lm.offline import OfflineAnswerer
 
 PROVIDER_ID = "offline"
 KEY_ENV = "OFFLINE_API_KEY"
+# Without it, DSPy's first look at a native model's capabilities (e.g. JSONAdapter asking
+# whether it supports response schemas) fetches a metadata map from the internet.
+LOCAL_METADATA_ENV = "LITELLM_LOCAL_MODEL_COST_MAP"
 
 
 class OfflineProvider:
     """Serve the offline LM as the ``offline/…`` provider while the ``with`` block runs.
 
-    On entry: starts the server, sets ``OFFLINE_API_KEY`` to a fresh key and registers
+    On entry: starts the server, sets ``OFFLINE_API_KEY`` to a fresh key (and
+    ``LITELLM_LOCAL_MODEL_COST_MAP``: nothing offline goes to the internet) and registers
     the provider (``dspy.LM`` objects bind registrations when constructed: build them
     inside the block). On exit: unregisters, restores the variable, stops the server.
     """
@@ -54,7 +58,7 @@ class OfflineProvider:
         self.key = "offline-" + secrets.token_hex(8)
         self.requests: list[str] = []  # the model name of every answered request
         self._server: ThreadingHTTPServer | None = None
-        self._saved_key: str | None = None
+        self._saved_env: dict[str, str | None] = {}
 
     @property
     def url(self) -> str:
@@ -71,8 +75,9 @@ class OfflineProvider:
         self._server.daemon_threads = True
         # shutdown() waits for the serve loop's next poll: keep it short (default 0.5 s).
         threading.Thread(target=self._server.serve_forever, args=(0.02,), daemon=True).start()
-        self._saved_key = os.environ.get(KEY_ENV)
+        self._saved_env = {name: os.environ.get(name) for name in (KEY_ENV, LOCAL_METADATA_ENV)}
         os.environ[KEY_ENV] = self.key
+        os.environ[LOCAL_METADATA_ENV] = "True"
         access = AccessPolicy(provider=PROVIDER_ID, env_keys=(KEY_ENV,), base_url=self.url)
         register_provider(ProviderDefinition.chat(access, compat=OpenAIChatCompat()), replace=True)
         return self
@@ -81,10 +86,11 @@ class OfflineProvider:
         from dspy.lm15 import unregister_provider
 
         unregister_provider(PROVIDER_ID)
-        if self._saved_key is None:
-            os.environ.pop(KEY_ENV, None)
-        else:
-            os.environ[KEY_ENV] = self._saved_key
+        for name, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()

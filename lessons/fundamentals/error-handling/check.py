@@ -1,5 +1,6 @@
 """Check for the error-handling step: Rust errors ↔ Python exceptions, and panics."""
 
+import dspy
 import pytest
 
 import error_handling as eh
@@ -60,7 +61,9 @@ def test_an_empty_question_is_empty_question_before_any_lm_call():
 
 def test_an_unparseable_reply_is_bad_reply_with_context():
     exception("BadReply")
-    e = raised_by(lambda: eh.ask("How sure are you?", signature=SURE))
+    # A real model would answer with a number: this one is scripted to fail (offline/…).
+    with lesson_api.offline_provider(), dspy.context(lm=dspy.LM("offline/unsure")):
+        e = raised_by(lambda: eh.ask("How sure are you?", signature=SURE))
     got = type(e).__name__
     assert got == "BadReply", (
         f"the LM answered confidence 'très haute' for a float; DSPy raised AdapterParseError, "
