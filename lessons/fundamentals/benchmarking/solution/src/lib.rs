@@ -46,7 +46,9 @@ fn time_batch(py: Python<'_>, questions: Vec<String>, threads: usize) -> PyResul
     kwargs.set_item("num_threads", threads)?;
     kwargs.set_item("disable_progress_bar", true)?;
     let start = Instant::now();
-    gil_probe::attach("batch", |_py| predict.call_method("batch", (examples,), Some(&kwargs)))?;
+    gil_probe::attach("batch", |_py| {
+        predict.call_method("batch", (examples,), Some(&kwargs))
+    })?;
     Ok(nanos_since(start))
 }
 

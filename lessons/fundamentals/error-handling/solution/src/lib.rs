@@ -9,10 +9,10 @@ const DEFAULT_SIGNATURE: &str = "question -> answer";
 
 // The exceptions Python callers catch: one base class, one subclass per failure they may
 // want to handle differently (a 400 for EmptyQuestion, a retry for BadReply, ...).
-create_exception!(error_handling, AskFailed, PyException, "Anything ask() refuses on purpose.");
-create_exception!(error_handling, EmptyQuestion, AskFailed, "The question was empty.");
-create_exception!(error_handling, BadReply, AskFailed, "The LM's reply did not fit the signature.");
-create_exception!(error_handling, MissingField, AskFailed, "The prediction lacks a field we read.");
+create_exception!(error_handling, AskFailed, PyException);
+create_exception!(error_handling, EmptyQuestion, AskFailed);
+create_exception!(error_handling, BadReply, AskFailed);
+create_exception!(error_handling, MissingField, AskFailed);
 
 // DSPy's own exception, as a Rust type, so `is_instance_of` can match it.
 import_exception!(dspy.utils.exceptions, AdapterParseError);

@@ -8,7 +8,7 @@ const DEFAULT_SIGNATURE: &str = "question -> answer";
 
 // The exceptions Python callers catch: one base class, one subclass per failure they may
 // want to handle differently (a 400 for EmptyQuestion, a retry for BadReply, ...).
-create_exception!(error_handling, AskFailed, PyException, "Anything ask() refuses on purpose.");
+create_exception!(error_handling, AskFailed, PyException);
 // TODO: declare EmptyQuestion, BadReply and MissingField, each a subclass of AskFailed,
 //       and add them to the module below so Python can catch them by name.
 

@@ -40,7 +40,9 @@ struct ConfigFile {
 
 /// The provider prefix of a model string; a bare name is OpenAI's, as in DSPy.
 fn provider_of(model: &str) -> &str {
-    model.split_once('/').map_or("openai", |(provider, _)| provider)
+    model
+        .split_once('/')
+        .map_or("openai", |(provider, _)| provider)
 }
 
 /// Ollama serves on your machine and takes no key.
@@ -124,7 +126,9 @@ fn build_lm<'py>(py: Python<'py>, config: &LmConfig) -> PyResult<Bound<'py, PyAn
 fn configure(py: Python<'_>, config: &LmConfig) -> PyResult<()> {
     let kwargs = PyDict::new(py);
     kwargs.set_item("lm", build_lm(py, config)?)?;
-    py.import("dspy")?.getattr("configure")?.call((), Some(&kwargs))?;
+    py.import("dspy")?
+        .getattr("configure")?
+        .call((), Some(&kwargs))?;
     Ok(())
 }
 
@@ -152,7 +156,10 @@ fn ask(py: Python<'_>, question: &str) -> PyResult<String> {
 fn ask_with(py: Python<'_>, config: &LmConfig, question: &str) -> PyResult<String> {
     let kwargs = PyDict::new(py);
     kwargs.set_item("lm", build_lm(py, config)?)?;
-    let scope = py.import("dspy")?.getattr("context")?.call((), Some(&kwargs))?;
+    let scope = py
+        .import("dspy")?
+        .getattr("context")?
+        .call((), Some(&kwargs))?;
     scope.call_method0("__enter__")?;
     let answer = predict(py, question);
     // __exit__ runs on both paths: skipping it would leave this LM in place for every

@@ -39,7 +39,9 @@ struct ConfigFile {
 
 /// The provider prefix of a model string; a bare name is OpenAI's, as in DSPy.
 fn provider_of(model: &str) -> &str {
-    model.split_once('/').map_or("openai", |(provider, _)| provider)
+    model
+        .split_once('/')
+        .map_or("openai", |(provider, _)| provider)
 }
 
 /// Ollama serves on your machine and takes no key.
@@ -88,7 +90,9 @@ fn build_lm<'py>(py: Python<'py>, config: &LmConfig) -> PyResult<Bound<'py, PyAn
     //       config sets: the key (api_key), api_base (Ollama's ends in /v1),
     //       temperature, max_tokens.
     let _ = (py, config);
-    Err(PyNotImplementedError::new_err("TODO: build dspy.LM from the config"))
+    Err(PyNotImplementedError::new_err(
+        "TODO: build dspy.LM from the config",
+    ))
 }
 
 /// `dspy.configure(lm=build_lm(config))`: the process-wide default LM.
@@ -96,7 +100,9 @@ fn build_lm<'py>(py: Python<'py>, config: &LmConfig) -> PyResult<Bound<'py, PyAn
 fn configure(py: Python<'_>, config: &LmConfig) -> PyResult<()> {
     // TODO: make build_lm(config) DSPy's default LM.
     let _ = (py, config);
-    Err(PyNotImplementedError::new_err("TODO: dspy.configure(lm=...)"))
+    Err(PyNotImplementedError::new_err(
+        "TODO: dspy.configure(lm=...)",
+    ))
 }
 
 /// Run `dspy.Predict("question -> answer")` with whatever LM is in effect.
@@ -124,7 +130,9 @@ fn ask_with(py: Python<'_>, config: &LmConfig, question: &str) -> PyResult<Strin
     // TODO: run predict(py, question) inside dspy.context(lm=build_lm(config)), and
     //       leave the context again whether or not the call failed.
     let _ = (py, config, question);
-    Err(PyNotImplementedError::new_err("TODO: ask inside dspy.context(lm=...)"))
+    Err(PyNotImplementedError::new_err(
+        "TODO: ask inside dspy.context(lm=...)",
+    ))
 }
 
 #[pymodule]

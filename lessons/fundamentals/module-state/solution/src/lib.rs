@@ -39,7 +39,9 @@ impl Conversation {
 fn history<'py>(py: Python<'py>, turns: Vec<Turn>) -> PyResult<Bound<'py, PyAny>> {
     let kwargs = PyDict::new(py);
     kwargs.set_item("messages", turns.into_pyobject(py)?)?;
-    py.import("dspy")?.getattr("History")?.call((), Some(&kwargs))
+    py.import("dspy")?
+        .getattr("History")?
+        .call((), Some(&kwargs))
 }
 
 #[pymethods]
