@@ -20,8 +20,8 @@ from tutor import lesson_api
 
 LATENCY_S = 0.1
 QUESTIONS = [f"Give me fact number {i} about Rust." for i in range(1, 7)]
-PRIMES_BELOW = 150_000  # ~0.2 s of work in a debug build
-PRIME_COUNT = 13_848  # primes below 150,000
+PRIMES_BELOW = 100_000  # ~0.1 s of work in a debug build
+PRIME_COUNT = 9_592  # primes below 100,000
 
 
 @pytest.fixture(scope="module")
