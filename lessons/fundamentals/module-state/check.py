@@ -93,10 +93,15 @@ def test_turns_can_be_read_while_ask_runs():
         conv.ask(FRANCE)
         conv.ask(FOLLOW_UP)
     got = reader.seen
+    if any(isinstance(seen, str) for seen in got):
+        advice = (
+            "'Already mutably borrowed' means ask() takes &mut self for the whole call: take "
+            "&self and keep the turns in a Mutex, locked only to copy or push"
+        )
+    else:
+        advice = "`turns` should count the turns finished before each call"
     assert got == [0, 1], (
-        "a callback read `conversation.turns` during each LM call and got "
-        f"{got}. 'Already mutably borrowed' means ask() takes &mut self for the whole "
-        "call: take &self and keep the turns in a Mutex, locked only to copy or push"
+        f"a callback read `conversation.turns` during each LM call and got {got}: {advice}"
     )
 
 
