@@ -48,10 +48,30 @@ def spans() -> list[Any]:
 
 
 def script(when: str, **fields: Any) -> None:
-    """Add a scripted offline-LM answer: used when ``when`` occurs in the prompt."""
+    """Script an offline-LM answer: ``fields`` for every call whose conversation holds
+    ``when``. Added inside a test, it lasts until that test ends; outside, the whole run."""
+    add_script(when=when, answer=fields)
+
+
+def add_script(
+    *,
+    when: str | None = None,
+    inputs: dict[str, str] | None = None,
+    outputs: list[str] | None = None,
+    answer: dict[str, Any] | None = None,
+    answers: list[dict[str, Any]] | None = None,
+) -> None:
+    """Script an offline-LM answer, as an ``[[lm.script]]`` table would (AUTHORING.md):
+    ``answer`` for every matching call, or ``answers`` one per matching call, in order.
+    Scripts added by a test come before the step's and end with the test."""
     if _context.answerer is None:
-        raise RuntimeError("lesson_api.script() works only inside a check run by the tutor")
-    _context.answerer.add_script(when, fields)
+        raise RuntimeError("lesson_api.add_script() works only inside a check run by the tutor")
+    from tutor.lm.scripts import parse_script
+
+    table: dict[str, Any] = {"when": when, "inputs": inputs, "outputs": outputs}
+    table.update(answer=answer, answers=answers)
+    given = {k: v for k, v in table.items() if v is not None}
+    _context.answerer.scripts.add(parse_script(given, f"add_script({when or inputs or outputs!r})"))
 
 
 def binary_path() -> Path:

@@ -9,7 +9,6 @@ import re
 import signal
 import time
 from collections.abc import Callable
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -136,7 +135,8 @@ class Session:
                 cwd=crate,
                 timeout_s=step.timeout_s,
                 cassette=step.cassette,
-                scripts=[asdict(s) for s in step.scripts],
+                scripts=[s.table for s in step.scripts],
+                lm_task=step.lm_task,
                 binary=result.artifact if step.kind == "binary" else None,
                 record_to=record_to,
                 memory_mib=step.memory_mib or self.memory_mib,

@@ -96,7 +96,7 @@ def test_malformed_script_entry(course_dir: Path):
     step_toml = course_dir / "fundamentals" / "hello-world" / "step.toml"
     step_toml.write_text(step_toml.read_text() + '\n[[lm.script]]\nwhen = "x"\n')
     e = _error(course_dir)
-    assert "exactly `when` and `answer`" in e.message
+    assert "exactly one of `answer = {…}`" in e.message
 
 
 def test_a_step_may_set_its_own_memory_limit(course_dir: Path):

@@ -13,6 +13,8 @@ from typing import Any
 from tutor.course.model import Course, Module, ScriptedReply, Step
 from tutor.errors import FileError
 from tutor.lm.cassette import load_cassette
+from tutor.lm.scripts import ScriptError, parse_script
+from tutor.lm.task import TaskError, parse_task
 from tutor.tomlfile import TomlDoc, read_toml
 
 FORMAT_VERSION = 1
@@ -24,7 +26,7 @@ _MODULE_KEYS = {"id", "title", "skill", "summary", "steps"}
 _STEP_KEYS = {"id", "title", "goal", "estimate_minutes", "files", "hints", "crate", "check", "lm"}
 _CRATE_KEYS = {"kind", "module", "pyo3_features", "dependencies"}
 _CHECK_KEYS = {"file", "timeout_seconds", "memory_mib"}
-_LM_KEYS = {"cassette", "script"}
+_LM_KEYS = {"cassette", "script", "task"}
 
 
 def load_course(root: Path) -> Course:
@@ -183,7 +185,7 @@ def _load_step(step_dir: Path, module_id: str) -> Step:
             fix="give the check's memory limit in MiB, e.g. 4096, or leave it out",
         )
 
-    cassette, scripts = _load_lm(doc, step_dir, doc.get(d, "lm", dict, {}))
+    cassette, scripts, lm_task = _load_lm(doc, step_dir, doc.get(d, "lm", dict, {}))
     return Step(
         id=step_id,
         title=doc.get(d, "title", str),
@@ -202,12 +204,13 @@ def _load_step(step_dir: Path, module_id: str) -> Step:
         memory_mib=memory,
         cassette=cassette,
         scripts=scripts,
+        lm_task=lm_task,
     )
 
 
 def _load_lm(
     doc: TomlDoc, step_dir: Path, lm: dict[str, Any]
-) -> tuple[Path | None, tuple[ScriptedReply, ...]]:
+) -> tuple[Path | None, tuple[ScriptedReply, ...], dict[str, Any] | None]:
     doc.check_keys(lm, _LM_KEYS, "lm")
     cassette = None
     if "cassette" in lm:
@@ -220,21 +223,26 @@ def _load_lm(
             )
         load_cassette(cassette)  # a malformed line fails here, named, not inside a run
     scripts = []
-    for entry in doc.get(lm, "script", list, [], "lm"):
-        if not isinstance(entry, dict) or set(entry) != {"when", "answer"}:
+    for i, entry in enumerate(doc.get(lm, "script", list, [], "lm"), start=1):
+        try:
+            parse_script(entry, f"[[lm.script]] #{i}")
+        except ScriptError as e:
             raise doc.error(
-                "each [[lm.script]] needs exactly `when` and `answer`",
+                str(e),
                 key="script",
-                fix='write when = "prompt text" and answer = { field = "value" }',
-            )
-        if not isinstance(entry["when"], str) or not isinstance(entry["answer"], dict):
+                fix='e.g. when = "capital of France" and answer = { answer = "Paris" } '
+                "(see lessons/AUTHORING.md, The offline LM)",
+            ) from None
+        scripts.append(ScriptedReply(table=dict(entry)))
+    task = None
+    if "task" in lm:
+        try:
+            task = parse_task(lm["task"], step_dir).to_dict()
+        except TaskError as e:
             raise doc.error(
-                "lm.script: `when` must be a string and `answer` a table",
-                key="script",
-                fix='answer = { answer = "Paris" }',
-            )
-        scripts.append(ScriptedReply(when=entry["when"], fields=dict(entry["answer"])))
-    return cassette, tuple(scripts)
+                str(e), key="task", fix="see lessons/AUTHORING.md, The task model"
+            ) from None
+    return cassette, tuple(scripts), task
 
 
 def _check_id(doc: TomlDoc, value: str, key: str) -> str:

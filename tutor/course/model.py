@@ -13,10 +13,9 @@ CrateKind = Literal["extension", "binary"]
 
 @dataclass(frozen=True)
 class ScriptedReply:
-    """A scripted LM answer: used when ``when`` occurs in the rendered prompt."""
+    """One ``[[lm.script]]`` table, validated (tutor/lm/scripts.py gives its meaning)."""
 
-    when: str
-    fields: dict[str, Any]
+    table: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -38,6 +37,7 @@ class Step:
     memory_mib: int | None = None  # None: the user's limit (config [limits])
     cassette: Path | None = None
     scripts: tuple[ScriptedReply, ...] = ()
+    lm_task: dict[str, Any] | None = None  # [lm.task], examples inlined (tutor/lm/task.py)
 
     @property
     def readme(self) -> Path:

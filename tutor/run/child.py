@@ -170,7 +170,10 @@ def run_check(request: dict[str, Any], fds: list[int], services: Any) -> int:
         "-o",
         f"python_files={check.name}",
     ]
-    pytest_exit = int(pytest.main(args, plugins=[ReportPlugin(pipe)]))
+    from tutor.lm.scope import ScriptScope
+
+    plugins = [ReportPlugin(pipe), ScriptScope(services.answerer)]
+    pytest_exit = int(pytest.main(args, plugins=plugins))
     module = sys.modules.get(request["module"])
     drained = gil.drain_module(module) if module is not None else None
     reports = gil.collect_reports(Path(build_dir))  # from binaries run by the check

@@ -69,7 +69,8 @@ class RunRequest:
     cwd: Path
     timeout_s: float
     cassette: Path | None = None
-    scripts: list[dict[str, Any]] = field(default_factory=list)
+    scripts: list[dict[str, Any]] = field(default_factory=list)  # [[lm.script]] tables
+    lm_task: dict[str, Any] | None = None  # [lm.task]
     binary: Path | None = None
     record_to: Path | None = None  # write the run's LM calls here as a cassette
     memory_mib: int | None = None  # resident memory of the check's processes; None: no limit
@@ -215,6 +216,7 @@ class Runner:
             "cwd": str(request.cwd),
             "cassette": str(request.cassette) if request.cassette else None,
             "scripts": request.scripts,
+            "lm_task": request.lm_task,
             "binary": str(request.binary) if request.binary else None,
             "record_to": str(request.record_to) if request.record_to else None,
             "origin": outcome.requested_at,

@@ -55,12 +55,17 @@ class WarmServices:
         import dspy
 
         from tutor import lesson_api
-        from tutor.lm.offline import ScriptedAnswer, load_cassette
+        from tutor.lm.offline import load_cassette, parse_script
+        from tutor.lm.task import parse_task
         from tutor.trace.recorder import SpanRecorder
 
         cassette = load_cassette(Path(request["cassette"])) if request.get("cassette") else []
-        scripts = [ScriptedAnswer(when=s["when"], fields=s["fields"]) for s in request["scripts"]]
-        self.answerer.set_step(cassette, scripts)
+        scripts = [
+            parse_script(table, f"[[lm.script]] #{i}")
+            for i, table in enumerate(request["scripts"], start=1)
+        ]
+        task = request.get("lm_task")
+        self.answerer.set_step(cassette, scripts, parse_task(task, Path()) if task else None)
         recorder = SpanRecorder(emit, origin=request["origin"], answerer=self.answerer)
         dspy.configure(callbacks=[recorder])
         binary = request.get("binary")
