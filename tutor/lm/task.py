@@ -76,7 +76,8 @@ class Task:
         if best is not None:
             return str(best), f"This looks like an example I was shown, labelled {best}."
         if not sample:
-            return self.labels[0], f"Nothing in my instructions or examples covers this: {self.labels[0]}."
+            default = self.labels[0]
+            return default, f"Nothing in my instructions or examples covers this: {default}."
         label = self.labels[_hash(text, sample) % len(self.labels)]
         return label, "Nothing in my instructions or examples covers this; I guess."
 
