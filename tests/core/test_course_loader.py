@@ -111,3 +111,39 @@ def test_a_step_may_set_its_own_memory_limit(course_dir: Path):
     )
     e = _error(course_dir)
     assert e.path == step_toml and "memory_mib must be positive" in str(e)
+
+
+def test_script_sequences_and_tasks_load(course_dir: Path):
+    step_toml = course_dir / "fundamentals" / "hello-world" / "step.toml"
+    step_toml.write_text(
+        step_toml.read_text()
+        + '\n[[lm.script]]\ninputs = { question = "Q" }\n'
+        + 'answers = [{ answer = "1" }, { answer = "2" }]\n'
+        + '\n[lm.task]\ninput = "question"\noutput = "answer"\nlabels = ["yes", "no"]\n'
+        + 'examples = [{ input = "is it?", output = "yes" }]\n'
+    )
+    step = load_course(course_dir).step("hello-world")
+    assert step.scripts[-1].table["answers"] == [{"answer": "1"}, {"answer": "2"}]
+    assert step.lm_task == {
+        "input": "question",
+        "output": "answer",
+        "labels": ["yes", "no"],
+        "examples": [{"input": "is it?", "output": "yes"}],
+    }
+
+
+def test_a_script_that_can_never_match_is_refused_at_load(course_dir: Path):
+    step_toml = course_dir / "fundamentals" / "hello-world" / "step.toml"
+    step_toml.write_text(
+        step_toml.read_text()
+        + '\n[[lm.script]]\noutputs = ["answer"]\nanswer = { reasoning = "x" }\n'
+    )
+    e = _error(course_dir)
+    assert "could never match" in e.message and e.path == step_toml and e.line
+
+
+def test_malformed_task_names_the_problem(course_dir: Path):
+    step_toml = course_dir / "fundamentals" / "hello-world" / "step.toml"
+    step_toml.write_text(step_toml.read_text() + '\n[lm.task]\ninput = "q"\noutput = "a"\n')
+    e = _error(course_dir)
+    assert "`labels` must be a non-empty list" in e.message and e.path == step_toml

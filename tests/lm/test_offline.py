@@ -111,7 +111,7 @@ def test_json_adapter_gets_a_json_object(lm):
     assert lm.history[-1]["outputs"][0].lstrip().startswith("{")
 
 
-def test_cassette_beats_script_beats_synthesis(lm, answerer):
+def test_cassette_beats_scripts_beat_synthesis(lm, answerer):
     predict = dspy.Predict("question -> answer, confidence: float")
     answerer.set_step(
         [CassetteEntry("capital of France", {"answer": "Paris (recorded)"})],
@@ -125,8 +125,8 @@ def test_cassette_beats_script_beats_synthesis(lm, answerer):
     assert (pred.answer, pred.confidence) == ("scripted", 0.9)
     assert answerer.last_source() == "scripted"
 
-    answerer.add_script("Peru", {"answer": "too late"})  # earlier scripts win
-    assert predict(question="What is the capital of Peru?").answer == "scripted"
+    answerer.add_script("Peru", {"answer": "added"})  # a check's scripts beat the step's
+    assert predict(question="What is the capital of Peru?").answer == "added"
 
     predict(question="Something else")
     assert answerer.last_source() == "synthesized"
