@@ -79,3 +79,31 @@ def test_each_adapter_gets_its_own_format_first_time(lm, adapter):
         pred = dspy.Predict("question -> answer, n: int, tags: list[str]")(question="q")
     assert (pred.n, len(pred.tags)) == (0, 1)
     assert len(lm.history) == 1  # parsed: no fallback call
+
+
+class UseTools(dspy.Signature):
+    question: str = dspy.InputField()
+    tools: list[dspy.Tool] = dspy.InputField()
+    answer: str = dspy.OutputField()
+    calls: dspy.ToolCalls = dspy.OutputField()
+
+
+@pytest.mark.parametrize(
+    "adapter",
+    [dspy.ChatAdapter(), dspy.ChatAdapter(use_native_function_calling=True), dspy.JSONAdapter()],
+    ids=["chat-text", "chat-native", "json-native"],
+)
+def test_tool_calls_name_a_real_tool_in_text_and_native_modes(lm, adapter):
+    with dspy.context(adapter=adapter):
+        pred = dspy.Predict(UseTools)(question="capital of France", tools=[dspy.Tool(lookup)])
+    (call,) = pred.calls.tool_calls
+    assert (call.name, call.args) == ("lookup", {"country": "capital of France"})
+
+
+def test_a_scripted_tool_call_goes_out_natively(lm):
+    answerer = lm.engine.answerer
+    calls = {"tool_calls": [{"name": "lookup", "args": {"country": "FR"}}]}
+    answerer.add_script("France", {"answer": "calling", "calls": calls})
+    with dspy.context(adapter=dspy.JSONAdapter()):
+        pred = dspy.Predict(UseTools)(question="capital of France", tools=[dspy.Tool(lookup)])
+    assert [(c.name, c.args) for c in pred.calls.tool_calls] == [("lookup", {"country": "FR"})]

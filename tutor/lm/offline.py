@@ -21,13 +21,13 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import dspy
-from dspy._vendor.lm15.types import StreamDeltaEvent, StreamEvent, TextDelta
+from dspy._vendor.lm15.types import StreamDeltaEvent, StreamEvent, TextDelta, tool_call
 from dspy.lm15 import Message, Request, Response, Usage, response_to_events
 
 from tutor.lm.cassette import CassetteEntry, load_cassette
 from tutor.lm.prompt import Call, as_text, format_reply, read_call
-from tutor.lm.scripts import Script, ScriptBook, ScriptError, parse_script
-from tutor.lm.synth import synthesize
+from tutor.lm.scripts import Script, ScriptBook, ScriptError, is_tool_calls, parse_script
+from tutor.lm.synth import native_tool_calls, synthesize
 from tutor.lm.task import Task
 
 __all__ = [
@@ -55,6 +55,13 @@ class ScriptedAnswer:
 
     def to_script(self, origin: str = "script") -> Script:
         return parse_script({"when": self.when, "answer": dict(self.fields)}, origin)
+
+
+@dataclass
+class Reply:
+    text: str
+    source: Source
+    tool_calls: list[dict[str, Any]]  # native calls: [{"name": …, "args": {…}}]
 
 
 class OfflineAnswerer:
@@ -106,22 +113,28 @@ class OfflineAnswerer:
 
     def answer(self, system: str, user_text: str) -> tuple[str, Source]:
         """(completion text, source) for a system prompt and one user turn."""
-        return self.answer_call(read_call(system, [("user", user_text)], None))
+        reply = self.answer_call(read_call(system, [("user", user_text)], None))
+        return reply.text, reply.source
 
-    def answer_call(self, call: Call, rollout: int | None = None) -> tuple[str, Source]:
-        """(completion text, source) for one rendered call."""
+    def answer_call(self, call: Call, rollout: int | None = None) -> Reply:
+        """The reply to one rendered call."""
         sample = self._sample(call, rollout)
         seed = call.conversation + (f"\n#sample {sample}" if sample else "")
         digest = hashlib.sha256(seed.encode("utf-8")).hexdigest()[:8]
         given, source = self._lookup(call, sample)
+        tool_calls = [] if not call.tools else native_tool_calls(call)
         if not call.adapter_shaped:
             text = _raw_reply(given, digest)
         else:
             values = synthesize(call, digest)
-            values.update({k: v for k, v in (given or {}).items() if k in values})
+            for key, value in (given or {}).items():
+                if key in values:
+                    values[key] = value
+                elif call.tools and is_tool_calls(value):
+                    tool_calls = value["tool_calls"]
             text = format_reply(call, values)
         self._local.source = source
-        return text, source
+        return Reply(text, source, tool_calls)
 
     def _sample(self, call: Call, rollout: int | None) -> int:
         """0 (the greedy answer) unless the temperature is above 0. Then a ``rollout_id``
@@ -189,6 +202,8 @@ class OfflineEngine:
     out of the Request, so OfflineLM.copy binds it here.
     """
 
+    supports_function_calling = True  # adapters may send tools natively (request.tools)
+
     def __init__(self, answerer: OfflineAnswerer, rollout: int | None = None) -> None:
         self.answerer = answerer
         self.rollout = rollout
@@ -196,16 +211,26 @@ class OfflineEngine:
     def complete(self, request: Request) -> Response:
         system = _system_text(request)
         messages = [(m.role, m.text or "") for m in request.messages]
-        call = read_call(system, messages, request.config.temperature)
-        text, source = self.answerer.answer_call(call, self.rollout)
+        tools = [
+            (t.name, t.description or "", (t.parameters or {}).get("properties", {}))
+            for t in request.tools
+            if getattr(t, "type", "") == "function"
+        ]
+        call = read_call(system, messages, request.config.temperature, tools)
+        reply = self.answerer.answer_call(call, self.rollout)
+        text = reply.text
         prompt = " ".join([system, *(t for _, t in messages)])
+        calls = [
+            tool_call(f"call_{i}_{c['name']}", c["name"], dict(c.get("args") or {}))
+            for i, c in enumerate(reply.tool_calls)
+        ]
         return Response(
             id=None,
             model=request.model,
-            message=Message.assistant(text),
-            finish_reason="stop",
+            message=Message.assistant([text, *calls] if calls else text),
+            finish_reason="tool_call" if calls else "stop",
             usage=Usage(input_tokens=len(prompt.split()), output_tokens=len(text.split())),
-            provider_data={"lm_source": source},
+            provider_data={"lm_source": reply.source},
         )
 
     def stream(self, request: Request) -> Iterator[StreamEvent]:

@@ -40,6 +40,7 @@ class Call:
     demos: list[tuple[dict[str, str], dict[str, Any]]] = field(default_factory=list)
     instructions: str = ""
     temperature: float | None = None
+    tools: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)  # native tools
 
     @property
     def adapter_shaped(self) -> bool:
@@ -58,8 +59,14 @@ class Call:
         return dict(self.outputs).get(name, "")
 
 
-def read_call(system: str, messages: list[tuple[str, str]], temperature: float | None) -> Call:
-    call = Call(system=system, messages=messages, temperature=temperature)
+def read_call(
+    system: str,
+    messages: list[tuple[str, str]],
+    temperature: float | None,
+    tools: list[tuple[str, str, dict[str, Any]]] | None = None,
+) -> Call:
+    """``tools``: (name, description, JSON-schema properties) sent natively, if any."""
+    call = Call(system=system, messages=messages, temperature=temperature, tools=tools or [])
     listed = _OUTPUT_LIST.search(system)
     if not listed:
         return call

@@ -49,7 +49,8 @@ class Script:
         """The next answer for a call this script matched; ScriptError if it cannot fit."""
         fields = self.answers[0 if self.repeat else self.used]
         if call.adapter_shaped:
-            unknown = sorted(set(fields) - set(call.output_names))
+            native = {k for k, v in fields.items() if call.tools and is_tool_calls(v)}
+            unknown = sorted(set(fields) - set(call.output_names) - native)
             if unknown:
                 raise ScriptError(
                     f"{self.origin} matched a call whose output fields are "
@@ -63,6 +64,11 @@ class Script:
     def describe(self) -> str:
         keys = {"when": self.when, "inputs": self.inputs or None, "outputs": self.outputs or None}
         return ", ".join(f"{k}={v!r}" for k, v in keys.items() if v is not None)
+
+
+def is_tool_calls(value: Any) -> bool:
+    """A ``dspy.ToolCalls`` value: sent as native tool calls when the adapter asks so."""
+    return isinstance(value, dict) and isinstance(value.get("tool_calls"), list)
 
 
 def parse_script(table: Any, origin: str = "script") -> Script:

@@ -24,6 +24,8 @@ def synthesize(call: Call, digest: str) -> dict[str, Any]:
         return _agent_step(call, digest)
     values = {name: value(name, call.note(name), digest) for name, note in call.outputs}
     for name, note in call.outputs:
+        if '"title": "ToolCalls"' in note:
+            values[name] = tool_calls(call) or values[name]
         if note:
             continue
         if "code" in name:
@@ -117,8 +119,10 @@ def _object(schema: dict[str, Any], root: dict[str, Any], name: str, digest: str
 
 # --- agents (ReAct) ------------------------------------------------------------------------
 
-_TOOL = re.compile(
-    r"\(\d+\) (\w+), whose description is <desc>(.*?)</desc>\.\s*It takes arguments ", re.S
+_TOOL = re.compile(  # ReAct's "(1) name, …" list, or a list[dspy.Tool] input's items
+    r"(?:\(\d+\) |\[\"|, \")(\w+), whose description is <desc>(.*?)</desc>\.\s*"
+    r"It takes arguments ",
+    re.S,
 )
 
 
@@ -171,11 +175,8 @@ def _agent_step(call: Call, digest: str) -> dict[str, Any]:
             else "I cannot get further with the tools, so I finish with what I have."
         )
         return {"next_thought": thought, "next_tool_name": "finish", "next_tool_args": {}}
-    question = " ".join(str(v) for k, v in call.inputs.items() if k != "trajectory")
-    words = content_words(question)
-    ranked = sorted(
-        tools, key=lambda t: -len(words & content_words(f"{t[0].replace('_', ' ')} {t[1]}"))
-    )
+    question = _question(call)
+    ranked = _rank_tools(tools, question)
     failed = sum(1 for _, obs in steps if not _ok(obs))
     name, _, schema = ranked[failed % len(ranked)]
     return {
@@ -183,6 +184,35 @@ def _agent_step(call: Call, digest: str) -> dict[str, Any]:
         "next_tool_name": name,
         "next_tool_args": tool_args(schema, question.strip()),
     }
+
+
+def _question(call: Call) -> str:
+    return " ".join(str(v) for k, v in call.inputs.items() if k not in ("trajectory", "tools"))
+
+
+def _rank_tools(tools: list[tuple[str, str, dict[str, Any]]], question: str) -> list[Any]:
+    """Tools ordered by the words their name and description share with the question."""
+    words = content_words(question)
+    return sorted(
+        tools, key=lambda t: -len(words & content_words(f"{t[0].replace('_', ' ')} {t[1]}"))
+    )
+
+
+def native_tool_calls(call: Call) -> list[dict[str, Any]]:
+    """Native function calling (the adapter sent ``tools``): a call of the tool that fits."""
+    question = _question(call)
+    name, _, schema = _rank_tools(call.tools, question)[0]
+    return [{"name": name, "args": tool_args(schema, question.strip())}]
+
+
+def tool_calls(call: Call) -> dict[str, Any] | None:
+    """A ``dspy.ToolCalls`` value: one call of the tool (listed in the inputs) that fits."""
+    tools = tools_in(call.inputs.get("tools", ""))
+    if not tools:
+        return None
+    question = _question(call)
+    name, _, schema = _rank_tools(tools, question)[0]
+    return {"tool_calls": [{"name": name, "args": tool_args(schema, question.strip())}]}
 
 
 def tool_args(properties: dict[str, Any], question: str) -> dict[str, Any]:
