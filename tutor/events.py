@@ -192,7 +192,7 @@ class Span(Event):
     completion: list[str] | None = None  # LM spans
     usage: dict[str, Any] | None = None  # token usage (LM spans)
     model: str | None = None
-    lm_source: str | None = None  # cassette | scripted | synthesized | provider
+    lm_source: str | None = None  # cassette | scripted | task | synthesized | provider
     error: str | None = None
 
 

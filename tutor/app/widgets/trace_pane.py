@@ -34,7 +34,8 @@ KIND_LABELS = {
 LM_SOURCES = {
     "cassette": "cassette (a recorded answer)",
     "scripted": "scripted (the lesson's scripted answer)",
-    "synthesized": "synthesized (the offline LM made it up from the signature)",
+    "task": "task (the step's task model, from the prompt's rules and demos)",
+    "synthesized": "synthesized (the offline LM made it up from the call)",
     "provider": "a real provider",
 }
 
@@ -123,8 +124,9 @@ its duration. `✓` finished, `✗` raised an error, `…` still running.
 
 Select a span (arrow keys or **j**/**k**) to see its inputs and outputs, the prompt
 messages, the completion, the token usage and which LM answered: a **cassette**
-(recorded), **scripted** (written by the lesson), **synthesized** (made up by the offline
-LM from the signature) or a real **provider**. **c** copies the span's details.
+(recorded), **scripted** (written by the lesson), **task** (the step's task model,
+answering from the prompt's rules and demos), **synthesized** (made up by the offline LM
+from the call) or a real **provider**. **c** copies the span's details.
 """
 
     def __init__(self, *, id: str | None = None) -> None:
