@@ -84,10 +84,26 @@ def test_run_scripts_added_outside_a_test_last(lm, answerer):
     assert ask("kept") == "still here"
 
 
-def test_an_answer_that_does_not_fit_the_call_is_a_clear_error(lm, answerer):
-    step(answerer, {"when": "misfit", "answer": {"answr": "typo"}})
+def test_a_partly_fitting_answer_is_a_clear_error(lm, answerer):
+    step(answerer, {"when": "misfit", "answer": {"answer": "x", "confidense": 0.9}})
     with pytest.raises(Exception, match=r"#1 matched a call whose output fields are \['answer'\]"):
         ask("a misfit")
+
+
+def test_a_script_for_other_fields_passes_the_call_on(lm, answerer):
+    step(answerer, {"when": "topic", "answer": {"summary": "s"}})
+    assert ask("topic").startswith("answer-")  # a different signature's script
+    assert dspy.Predict("question -> summary")(question="topic").summary == "s"
+    assert answerer.scripts.never_answered("all") == []
+
+
+def test_a_script_that_never_fits_is_reported(lm, answerer):
+    answerer.begin_test()
+    answerer.add_script("misfit", {"answr": "typo"})
+    ask("a misfit")
+    (problem,) = answerer.scripts.never_answered("test")
+    assert "never answered: it matched 1 call(s) but sets ['answr']" in problem
+    assert "[('answer',)]" in problem
 
 
 @pytest.mark.parametrize(

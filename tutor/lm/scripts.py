@@ -34,7 +34,9 @@ class Script:
     answers: tuple[dict[str, Any], ...] = ()
     repeat: bool = True  # `answer`: every match; `answers`: each once, in order
     origin: str = "script"  # how errors name it, e.g. "step.toml [[lm.script]] #2"
-    used: int = 0
+    used: int = 0  # answers taken in this test (sequences start over per test)
+    answered: int = 0  # calls answered in the whole run
+    misses: list[list[str]] = field(default_factory=list)  # outputs of calls it could not fit
 
     def matches(self, call: Call) -> bool:
         if not self.repeat and self.used >= len(self.answers):
@@ -45,9 +47,20 @@ class Script:
             return False
         return set(self.outputs) <= set(call.output_names)
 
+    def _next(self) -> dict[str, Any]:
+        return self.answers[0 if self.repeat else self.used]
+
+    def fits(self, call: Call) -> bool:
+        """False when the next answer sets none of the call's fields (another signature)."""
+        if not call.adapter_shaped:
+            return True
+        names = call.output_names
+        return any(k in names or (call.tools and is_tool_calls(v)) for k, v in self._next().items())
+
     def take(self, call: Call) -> dict[str, Any]:
-        """The next answer for a call this script matched; ScriptError if it cannot fit."""
-        fields = self.answers[0 if self.repeat else self.used]
+        """The next answer for a call this script matched; ScriptError if it sets some of
+        the call's fields and some the call lacks (a misspelt field, most likely)."""
+        fields = self._next()
         if call.adapter_shaped:
             native = {k for k, v in fields.items() if call.tools and is_tool_calls(v)}
             unknown = sorted(set(fields) - set(call.output_names) - native)
@@ -59,6 +72,7 @@ class Script:
                     "the field names."
                 )
         self.used += 1
+        self.answered += 1
         return dict(fields)
 
     def describe(self) -> str:
@@ -150,6 +164,22 @@ class ScriptBook:
     def answer(self, call: Call) -> tuple[dict[str, Any], Script] | None:
         with self._lock:
             for script in self._test + self._run + self._step:
-                if script.matches(call):
+                if not script.matches(call):
+                    continue
+                if script.fits(call):
                     return script.take(call), script
+                script.misses.append(call.output_names)
         return None
+
+    def never_answered(self, scope: str = "test") -> list[str]:
+        """Why each script of the scope ("test", or "all") matched calls but answered none:
+        its fields were not theirs. Reported when the test (or the run) ends."""
+        with self._lock:
+            scripts = self._test if scope == "test" else self._test + self._run + self._step
+            return [
+                f"{s.origin} never answered: it matched {len(s.misses)} call(s) but sets "
+                f"{sorted(s._next())}, and their output fields were "
+                f"{sorted({tuple(m) for m in s.misses})}. Fix the field names or the match."
+                for s in scripts
+                if s.misses and not s.answered
+            ]
