@@ -93,7 +93,7 @@ def test_offline_lm_answers_from_script_and_is_traced(runner, tmp_path):
             kinds = {s.kind for s in lesson_api.spans()}
             assert {"module", "lm"} <= kinds
     """,
-        scripts=[{"when": "capital of France", "fields": {"answer": "Paris"}}],
+        scripts=[{"when": "capital of France", "answer": {"answer": "Paris"}}],
     )
     assert [t.outcome for t in outcome.tests] == ["passed"], outcome.tests
     lm_spans = [e for e in events if isinstance(e, Span) and e.kind == "lm"]
