@@ -35,6 +35,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from tutor.lm.offline import OfflineAnswerer
+from tutor.lm.prompt import read_call
 
 PROVIDER_ID = "offline"
 KEY_ENV = "OFFLINE_API_KEY"
@@ -101,8 +102,11 @@ class OfflineProvider:
         model = str(body.get("model", ""))
         messages = body.get("messages") or []
         system = "\n".join(_text(m) for m in messages if m.get("role") == "system")
-        conversation = "\n".join(_text(m) for m in messages if m.get("role") != "system")
-        text, source = self.answerer.answer(system, conversation)
+        turns = [(str(m.get("role")), _text(m)) for m in messages if m.get("role") != "system"]
+        conversation = "\n".join(text for _, text in turns)
+        call = read_call(system, turns or [("user", "")], body.get("temperature"))
+        reply = self.answerer.answer_call(call)
+        text, source = reply.text, reply.source
         text = text.replace("{model}", model)
         self.requests.append(model)
         prompt_tokens = len(f"{system} {conversation}".split())
