@@ -15,18 +15,21 @@ from pathlib import Path
 
 import platformdirs
 from rich.console import Console
+from rich.markup import escape
 
 from tutor import __version__
 from tutor.config import APP, Settings, load_settings
 from tutor.course import Course, Step, bundled_course_dir, load_course
 from tutor.errors import TutorError
 from tutor.events import Event, Verdict
+from tutor.fserrors import disk_error
 from tutor.junit import write_junit
 from tutor.report import Printer
 from tutor.workspace import Workspace
 from tutor.workspace.backups import apply_solution, list_backups, reset_step, restore
+from tutor.workspace.hints import reveal_hint
 from tutor.workspace.lock import WorkspaceLock
-from tutor.workspace.progress import load_progress, save_progress
+from tutor.workspace.progress import Progress, load_progress, save_progress
 from tutor.workspace.setup import init_workspace
 
 out = Console(highlight=False, soft_wrap=True)
@@ -42,7 +45,13 @@ def main(argv: list[str] | None = None) -> int:
         handler: Callable[[argparse.Namespace, Settings, Course], int] = args.handler
         return handler(args, settings, course)
     except TutorError as e:
-        err.print(f"[red]error:[/] {e}")
+        err.print(f"[red]error:[/] {escape(str(e))}")
+        return 2
+    except OSError as e:  # a write the boundaries above did not name: still one message
+        problem = disk_error(e)
+        if problem is None:
+            raise
+        err.print(f"[red]error:[/] {escape(str(problem))}")
         return 2
     except KeyboardInterrupt:
         err.print("interrupted")
@@ -148,8 +157,13 @@ def _workspace(settings: Settings, course: Course, *, create: bool) -> Workspace
         if not create:
             raise TutorError(f"no workspace at {ws.root}", fix="run `pyo3dspy-tutor init` first")
         out.print(f"Creating your workspace in [bold]{ws.root}[/]")
-    init_workspace(ws, course)
+    _say_notices(init_workspace(ws, course))
     return ws
+
+
+def _say_notices(progress: Progress) -> None:
+    for notice in progress.notices:
+        err.print(f"[yellow]note:[/] {escape(notice)}")
 
 
 def _step_arg(course: Course, ws: Workspace, step_id: str | None) -> Step:
@@ -181,6 +195,7 @@ def cmd_init(args: argparse.Namespace, settings: Settings, course: Course) -> in
     existed = ws.exists()
     with WorkspaceLock(ws.lock_file):
         progress = init_workspace(ws, course)
+    _say_notices(progress)
     step = course.step(progress.current)
     verb = "Reopened" if existed else "Created"
     out.print(f"{verb} workspace [bold]{ws.root}[/] for “{course.title}”.")
@@ -331,13 +346,16 @@ def cmd_list(args: argparse.Namespace, settings: Settings, course: Course) -> in
 def cmd_hint(args: argparse.Namespace, settings: Settings, course: Course) -> int:
     ws = _workspace(settings, course, create=False)
     step = _step_arg(course, ws, args.step)
-    with WorkspaceLock(ws.lock_file):
-        progress = load_progress(ws.state_file)
-        entry = progress.step(step.id)
-        entry.hints_shown = min(entry.hints_shown + 1, len(step.hints))
-        save_progress(ws.state_file, progress)
-    for i, hint in enumerate(step.hints[: entry.hints_shown], 1):
-        out.print(f"Hint {i}/{len(step.hints)}: {hint}")
+    reveal = reveal_hint(ws, step)
+    for i, hint in enumerate(step.hints[: reveal.shown], 1):
+        out.print(f"Hint {i}/{reveal.total}: {escape(hint)}")
+    if reveal.past_last:
+        out.print(
+            f"That was the last hint for {step.id}. Still stuck? `pyo3dspy-tutor solution "
+            f"{step.id}` puts the answer in place (your files are backed up first)."
+        )
+    if reveal.unsaved:
+        err.print(f"[yellow]note:[/] hint shown but not remembered: {escape(str(reveal.unsaved))}")
     return 0
 
 

@@ -13,11 +13,12 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from tutor.build.cargo import build
+from tutor.build.cargo import BuildResult, build
 from tutor.cancel import CancelToken
 from tutor.config import DEFAULT_MEMORY_MIB
 from tutor.course.model import Course, Step
 from tutor.events import Event, Verdict
+from tutor.fserrors import DiskError
 from tutor.lm.settings import LMSettings, missing_key
 from tutor.run.channel import EXIT_CHANNEL_LOST
 from tutor.run.runner import Runner, RunnerError, RunOutcome, RunRequest, python_stack
@@ -96,18 +97,30 @@ class Session:
             return Verdict(step.id, "error", "lm", self.lm_problem, {}, [self.lm_problem])
         started = time.monotonic()
         ws = self.workspace
-        crate = scaffold(ws, step, variant)
-        result = build(
-            step,
-            cargo_target_name(step, variant),
-            crate,
-            ws.target_dir(step.kind),
-            ws.build_dir(step, variant),
-            emit,
-            cancel,
-        )
+        try:
+            crate = scaffold(ws, step, variant)
+            result = build(
+                step,
+                cargo_target_name(step, variant),
+                crate,
+                ws.target_dir(step.kind),
+                ws.build_dir(step, variant),
+                emit,
+                cancel,
+            )
+        except DiskError as e:
+            result = BuildResult(ok=False, disk_error=e)
         timings = {"build_s": round(result.duration_s, 4)}
-        if result.cancelled:
+        if result.disk_error:
+            verdict = Verdict(
+                step.id,
+                "error",
+                "disk",
+                f"Could not build: {result.disk_error.message}.",
+                timings,
+                [str(result.disk_error)],
+            )
+        elif result.cancelled:
             verdict = Verdict(
                 step.id, "error", "cancelled", "Stopped: a newer save replaced this build.", timings
             )

@@ -114,6 +114,7 @@ class TutorApp(App[None]):
         self._watch_stop: threading.Event | None = None
         self._ticker: Timer | None = None
         self._notes = [(m, "warning") for m in check_keymap(settings.keymap)]  # shown on mount
+        self._notes += [(m, "warning") for m in progress.notices]
         self._load_themes()
         self.set_keymap(settings.keymap)
 
