@@ -100,7 +100,8 @@ def test_disk_errors_in_build_output_are_recognised(line: str, tmp_path: Path):
 
 
 def test_a_compile_error_is_not_a_disk_error(tmp_path: Path):
-    assert disk_problem_in(["error[E0308]: mismatched types", "expected `String`"], tmp_path) is None
+    lines = ["error[E0308]: mismatched types", "expected `String`"]
+    assert disk_problem_in(lines, tmp_path) is None
 
 
 def test_a_linker_killed_on_a_full_disk_is_a_disk_error(tmp_path: Path):
