@@ -13,11 +13,11 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-import platformdirs
 from rich.console import Console
 from rich.markup import escape
 
 from tutor import __version__
+from tutor.cache import announce_new, lesson_checks_workspace, run_cache
 from tutor.config import APP, Settings, load_settings
 from tutor.course import Course, Step, bundled_course_dir, load_course
 from tutor.errors import TutorError
@@ -121,6 +121,10 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("doctor", help="check the toolchain, Python and LM set-up")
     s.set_defaults(handler=cmd_doctor)
 
+    s = sub.add_parser("cache", help="where lesson checks build, and how big it is")
+    s.add_argument("--clean", action="store_true", help="remove the lesson-check builds")
+    s.set_defaults(handler=lambda a, _s, _c: run_cache(a.clean, out))
+
     s = sub.add_parser("list", help="the course's steps and your progress")
     s.set_defaults(handler=cmd_list)
 
@@ -171,14 +175,14 @@ def _step_arg(course: Course, ws: Workspace, step_id: str | None) -> Step:
 
 
 def _scratch_workspace(settings: Settings, course: Course) -> Workspace:
-    """Where lesson checks build: the learner's workspace if there is one (its compiled
-    PyO3 is reused; no learner file is touched), else a cache folder per course."""
+    """Where lesson checks build: the learner's workspace if there is one or one was
+    named (its compiled PyO3 is reused; no learner file is touched), else the cache."""
     ws = Workspace(settings.workspace)
-    return (
-        ws
-        if ws.exists()
-        else Workspace(Path(platformdirs.user_cache_dir(APP)) / "lesson-checks" / course.id)
-    )
+    if ws.exists() or settings.workspace_chosen:
+        return ws
+    ws = lesson_checks_workspace(course.id)
+    announce_new(ws, err)
+    return ws
 
 
 def _lm_settings(settings: Settings) -> dict[str, str | None]:

@@ -142,6 +142,8 @@ class PythonError(Event):
     exc_type: str
     message: str
     traceback: str = ""
+    file: str | None = None  # where a SyntaxError points (Python names no line otherwise)
+    line: int | None = None
 
 
 @dataclass

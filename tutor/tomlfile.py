@@ -23,6 +23,14 @@ def read_toml(path: Path) -> TomlDoc:
         raise FileError(
             path, "file not found", fix="create it or remove the entry that lists it"
         ) from None
+    except IsADirectoryError:
+        raise FileError(
+            path, "this is a folder, not a TOML file", fix="name the file itself"
+        ) from None
+    except OSError as e:
+        raise FileError(
+            path, f"cannot read it: {e.strerror}", fix="check its permissions"
+        ) from None
     except UnicodeDecodeError as e:
         raise FileError(
             path, f"not UTF-8 text ({e.reason})", fix="save the file as UTF-8"

@@ -28,7 +28,16 @@ _LM_KEYS = {"cassette", "script"}
 
 
 def load_course(root: Path) -> Course:
-    root = root.resolve()
+    root = root.expanduser().resolve()
+    if root.is_file() and root.name == "course.toml":
+        root = root.parent  # the course's own file names its folder well enough
+    elif not root.is_dir():
+        raise FileError(
+            root,
+            "not a course folder" + ("" if root.exists() else " (it does not exist)"),
+            fix="give --lessons (or `lessons` in the config file) the folder that holds "
+            "course.toml",
+        )
     doc = read_toml(root / "course.toml")
     d = doc.data
     doc.check_keys(d, _COURSE_KEYS)
