@@ -167,7 +167,11 @@ def _workspace(settings: Settings, course: Course, *, create: bool) -> Workspace
 
 def _say_notices(progress: Progress) -> None:
     for notice in progress.notices:
-        err.print(f"[yellow]note:[/] {escape(notice)}")
+        _say(notice)
+
+
+def _say(notice: str) -> None:
+    err.print(f"[yellow]note:[/] {escape(notice)}")
 
 
 def _step_arg(course: Course, ws: Workspace, step_id: str | None) -> Step:
@@ -379,7 +383,7 @@ def cmd_replace(args: argparse.Namespace, settings: Settings, course: Course) ->
     ws = _workspace(settings, course, create=False)
     step = _step_arg(course, ws, args.step)
     with WorkspaceLock(ws.lock_file):
-        saved = (reset_step if args.action == "reset" else apply_solution)(ws, step)
+        saved = (reset_step if args.action == "reset" else apply_solution)(ws, step, _say)
     what = "starter files" if args.action == "reset" else "reference solution"
     out.print(f"Put the {what} of {step.id} in place.")
     if saved:
@@ -405,7 +409,7 @@ def cmd_restore(args: argparse.Namespace, settings: Settings, course: Course) ->
             fix=f"list them with `pyo3dspy-tutor restore {step.id} --list`",
         )
     with WorkspaceLock(ws.lock_file):
-        saved = restore(ws, step, chosen)
+        saved = restore(ws, step, chosen, _say)
     out.print(
         f"Restored {chosen.name}." + (f" The files it replaced are in {saved}." if saved else "")
     )

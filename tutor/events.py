@@ -220,6 +220,13 @@ class GilStats(Event):
     note: str = ""
 
 
+@dataclass
+class Notice(Event):
+    """Something the tutor did to the learner's files that they should know about."""
+
+    message: str
+
+
 # --- outcome -------------------------------------------------------------------------
 
 

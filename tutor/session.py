@@ -17,7 +17,7 @@ from tutor.build.cargo import BuildResult, build
 from tutor.cancel import CancelToken
 from tutor.config import DEFAULT_MEMORY_MIB
 from tutor.course.model import Course, Step
-from tutor.events import Event, Verdict
+from tutor.events import Event, Notice, Verdict
 from tutor.fserrors import DiskError
 from tutor.lm.settings import LMSettings, missing_key
 from tutor.run.channel import EXIT_CHANNEL_LOST
@@ -98,7 +98,7 @@ class Session:
         started = time.monotonic()
         ws = self.workspace
         try:
-            crate = scaffold(ws, step, variant)
+            crate = scaffold(ws, step, variant, notify=lambda m: emit(Notice(m)))
             result = build(
                 step,
                 cargo_target_name(step, variant),

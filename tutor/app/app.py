@@ -605,7 +605,7 @@ class TutorApp(App[None]):
 
     def _replace_files(
         self,
-        replace: Callable[[Workspace, Step], Path | None],
+        replace: Callable[[Workspace, Step, Callable[[str], None]], Path | None],
         step: Step,
         title: str,
         done: str,
@@ -613,7 +613,7 @@ class TutorApp(App[None]):
         """Reset or apply the solution: the learner's files are backed up first."""
         self._save_if_dirty()
         try:
-            saved = replace(self.workspace, step)
+            saved = replace(self.workspace, step, lambda m: self.notify(m, severity="warning"))
         except OSError as e:
             self.notify(f"{title} failed: {e}", severity="error")
             return

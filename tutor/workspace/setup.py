@@ -58,5 +58,5 @@ def init_workspace(ws: Workspace, course: Course) -> Progress:
     progress.course = course.id
     if changed:
         save_progress(ws.state_file, progress)
-    scaffold(ws, course.step(progress.current))
+    scaffold(ws, course.step(progress.current), notify=progress.notices.append)
     return progress
