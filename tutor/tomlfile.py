@@ -12,13 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from tutor.errors import FileError
+from tutor.textfile import read_utf8
 
 _LINE_RE = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
 def read_toml(path: Path) -> TomlDoc:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_utf8(path)
     except FileNotFoundError:
         raise FileError(
             path, "file not found", fix="create it or remove the entry that lists it"
@@ -30,10 +31,6 @@ def read_toml(path: Path) -> TomlDoc:
     except OSError as e:
         raise FileError(
             path, f"cannot read it: {e.strerror}", fix="check its permissions"
-        ) from None
-    except UnicodeDecodeError as e:
-        raise FileError(
-            path, f"not UTF-8 text ({e.reason})", fix="save the file as UTF-8"
         ) from None
     try:
         data = tomllib.loads(text)

@@ -13,6 +13,7 @@ from typing import Any
 from tutor.course.model import Course, Module, ScriptedReply, Step
 from tutor.errors import FileError
 from tutor.lm.cassette import load_cassette
+from tutor.textfile import check_text_tree
 from tutor.tomlfile import TomlDoc, read_toml
 
 FORMAT_VERSION = 1
@@ -38,6 +39,7 @@ def load_course(root: Path) -> Course:
             fix="give --lessons (or `lessons` in the config file) the folder that holds "
             "course.toml",
         )
+    check_text_tree(root)  # a lesson README or check that is not UTF-8 stops here, named
     doc = read_toml(root / "course.toml")
     d = doc.data
     doc.check_keys(d, _COURSE_KEYS)
