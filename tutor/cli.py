@@ -419,7 +419,9 @@ def cmd_restore(args: argparse.Namespace, settings: Settings, course: Course) ->
 def cmd_app(args: argparse.Namespace, settings: Settings, course: Course) -> int:
     """The Textual app on the learner's workspace: the default command."""
     from tutor.app.app import TutorApp
+    from tutor.app.keymap_config import validate_keymap
 
+    validate_keymap(settings)  # a key that would silently do nothing is an error, first
     ws = Workspace(settings.workspace)
     created = not ws.state_file.exists()
     lock = WorkspaceLock(ws.lock_file)
