@@ -18,7 +18,10 @@ from tutor.app.keymap import IDS
         ('step.hint = "f12, ctrl+jj"', 3, ["'jj' is not a key name"]),
     ],
 )
-def test_bad_keymap_entries_are_rejected(tmp_path: Path, capsys, entry, line, says):
+def test_bad_keymap_entries_are_rejected(tmp_path: Path, capsys, monkeypatch, entry, line, says):
+    from tutor.app.app import TutorApp
+
+    monkeypatch.setattr(TutorApp, "run", lambda self: pytest.fail("the app started"))
     config = tmp_path / "config.toml"
     config.write_text(f'theme = "tutor-dark"\n[keymap]\n{entry}\n')
     code = cli.main(["--config", str(config), "--workspace", str(tmp_path / "ws")])
