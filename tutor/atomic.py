@@ -6,8 +6,16 @@ import os
 import tempfile
 from pathlib import Path
 
+from tutor.fserrors import writing
+
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Raises DiskError (an OSError) naming the folder when the disk refuses the write."""
+    with writing(path.parent):
+        _write(path, data)
+
+
+def _write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

@@ -13,20 +13,23 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-import platformdirs
 from rich.console import Console
+from rich.markup import escape
 
 from tutor import __version__
+from tutor.cache import announce_new, lesson_checks_workspace, run_cache
 from tutor.config import APP, Settings, load_settings
 from tutor.course import Course, Step, bundled_course_dir, load_course
 from tutor.errors import TutorError
 from tutor.events import Event, Verdict
+from tutor.fserrors import disk_error
 from tutor.junit import write_junit
 from tutor.report import Printer
 from tutor.workspace import Workspace
 from tutor.workspace.backups import apply_solution, list_backups, reset_step, restore
+from tutor.workspace.hints import reveal_hint
 from tutor.workspace.lock import WorkspaceLock
-from tutor.workspace.progress import load_progress, save_progress
+from tutor.workspace.progress import Progress, load_progress, save_progress
 from tutor.workspace.setup import init_workspace
 
 out = Console(highlight=False, soft_wrap=True)
@@ -42,7 +45,13 @@ def main(argv: list[str] | None = None) -> int:
         handler: Callable[[argparse.Namespace, Settings, Course], int] = args.handler
         return handler(args, settings, course)
     except TutorError as e:
-        err.print(f"[red]error:[/] {e}")
+        err.print(f"[red]error:[/] {escape(str(e))}")
+        return 2
+    except OSError as e:  # a write the boundaries above did not name: still one message
+        problem = disk_error(e)
+        if problem is None:
+            raise
+        err.print(f"[red]error:[/] {escape(str(problem))}")
         return 2
     except KeyboardInterrupt:
         err.print("interrupted")
@@ -112,6 +121,10 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("doctor", help="check the toolchain, Python and LM set-up")
     s.set_defaults(handler=cmd_doctor)
 
+    s = sub.add_parser("cache", help="where lesson checks build, and how big it is")
+    s.add_argument("--clean", action="store_true", help="remove the lesson-check builds")
+    s.set_defaults(handler=lambda a, _s, _c: run_cache(a.clean, out))
+
     s = sub.add_parser("list", help="the course's steps and your progress")
     s.set_defaults(handler=cmd_list)
 
@@ -148,8 +161,17 @@ def _workspace(settings: Settings, course: Course, *, create: bool) -> Workspace
         if not create:
             raise TutorError(f"no workspace at {ws.root}", fix="run `pyo3dspy-tutor init` first")
         out.print(f"Creating your workspace in [bold]{ws.root}[/]")
-    init_workspace(ws, course)
+    _say_notices(init_workspace(ws, course))
     return ws
+
+
+def _say_notices(progress: Progress) -> None:
+    for notice in progress.notices:
+        _say(notice)
+
+
+def _say(notice: str) -> None:
+    err.print(f"[yellow]note:[/] {escape(notice)}")
 
 
 def _step_arg(course: Course, ws: Workspace, step_id: str | None) -> Step:
@@ -157,14 +179,14 @@ def _step_arg(course: Course, ws: Workspace, step_id: str | None) -> Step:
 
 
 def _scratch_workspace(settings: Settings, course: Course) -> Workspace:
-    """Where lesson checks build: the learner's workspace if there is one (its compiled
-    PyO3 is reused; no learner file is touched), else a cache folder per course."""
+    """Where lesson checks build: the learner's workspace if there is one or one was
+    named (its compiled PyO3 is reused; no learner file is touched), else the cache."""
     ws = Workspace(settings.workspace)
-    return (
-        ws
-        if ws.exists()
-        else Workspace(Path(platformdirs.user_cache_dir(APP)) / "lesson-checks" / course.id)
-    )
+    if ws.exists() or settings.workspace_chosen:
+        return ws
+    ws = lesson_checks_workspace(course.id)
+    announce_new(ws, err)
+    return ws
 
 
 def _lm_settings(settings: Settings) -> dict[str, str | None]:
@@ -181,6 +203,7 @@ def cmd_init(args: argparse.Namespace, settings: Settings, course: Course) -> in
     existed = ws.exists()
     with WorkspaceLock(ws.lock_file):
         progress = init_workspace(ws, course)
+    _say_notices(progress)
     step = course.step(progress.current)
     verb = "Reopened" if existed else "Created"
     out.print(f"{verb} workspace [bold]{ws.root}[/] for “{course.title}”.")
@@ -331,13 +354,16 @@ def cmd_list(args: argparse.Namespace, settings: Settings, course: Course) -> in
 def cmd_hint(args: argparse.Namespace, settings: Settings, course: Course) -> int:
     ws = _workspace(settings, course, create=False)
     step = _step_arg(course, ws, args.step)
-    with WorkspaceLock(ws.lock_file):
-        progress = load_progress(ws.state_file)
-        entry = progress.step(step.id)
-        entry.hints_shown = min(entry.hints_shown + 1, len(step.hints))
-        save_progress(ws.state_file, progress)
-    for i, hint in enumerate(step.hints[: entry.hints_shown], 1):
-        out.print(f"Hint {i}/{len(step.hints)}: {hint}")
+    reveal = reveal_hint(ws, step)
+    for i, hint in enumerate(step.hints[: reveal.shown], 1):
+        out.print(f"Hint {i}/{reveal.total}: {escape(hint)}")
+    if reveal.past_last:
+        out.print(
+            f"That was the last hint for {step.id}. Still stuck? `pyo3dspy-tutor solution "
+            f"{step.id}` puts the answer in place (your files are backed up first)."
+        )
+    if reveal.unsaved:
+        err.print(f"[yellow]note:[/] hint shown but not remembered: {escape(str(reveal.unsaved))}")
     return 0
 
 
@@ -357,7 +383,7 @@ def cmd_replace(args: argparse.Namespace, settings: Settings, course: Course) ->
     ws = _workspace(settings, course, create=False)
     step = _step_arg(course, ws, args.step)
     with WorkspaceLock(ws.lock_file):
-        saved = (reset_step if args.action == "reset" else apply_solution)(ws, step)
+        saved = (reset_step if args.action == "reset" else apply_solution)(ws, step, _say)
     what = "starter files" if args.action == "reset" else "reference solution"
     out.print(f"Put the {what} of {step.id} in place.")
     if saved:
@@ -383,7 +409,7 @@ def cmd_restore(args: argparse.Namespace, settings: Settings, course: Course) ->
             fix=f"list them with `pyo3dspy-tutor restore {step.id} --list`",
         )
     with WorkspaceLock(ws.lock_file):
-        saved = restore(ws, step, chosen)
+        saved = restore(ws, step, chosen, _say)
     out.print(
         f"Restored {chosen.name}." + (f" The files it replaced are in {saved}." if saved else "")
     )
@@ -393,7 +419,9 @@ def cmd_restore(args: argparse.Namespace, settings: Settings, course: Course) ->
 def cmd_app(args: argparse.Namespace, settings: Settings, course: Course) -> int:
     """The Textual app on the learner's workspace: the default command."""
     from tutor.app.app import TutorApp
+    from tutor.app.keymap_config import validate_keymap
 
+    validate_keymap(settings)  # a key that would silently do nothing is an error, first
     ws = Workspace(settings.workspace)
     created = not ws.state_file.exists()
     lock = WorkspaceLock(ws.lock_file)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import platformdirs
 
+from tutor.errors import FileError
 from tutor.tomlfile import read_toml
 
 APP = "pyo3dspy-tutor"
@@ -65,6 +66,7 @@ class Settings:
     providers: list[str] = field(default_factory=list)  # models offered by "switch LM"
     limits: LimitsConfig = field(default_factory=LimitsConfig)
     config_path: Path | None = None
+    workspace_chosen: bool = False  # set by a flag, the environment or the config file
 
 
 def default_config_path() -> Path:
@@ -79,14 +81,28 @@ def load_settings(
 ) -> Settings:
     """Merge every source; a malformed config file raises FileError naming the line."""
     settings = Settings()
+    if config is not None and not config.expanduser().exists():
+        # Named on the command line: ignoring it would run with settings nobody asked for.
+        raise FileError(
+            config,
+            "the config file given with --config does not exist",
+            fix=f"create it, fix the path, or leave --config out to use {default_config_path()}",
+        )
     path = config or (Path(os.environ[ENV_CONFIG]) if os.environ.get(ENV_CONFIG) else None)
-    path = path or default_config_path()
+    path = (path or default_config_path()).expanduser()
+    if path.is_dir():
+        raise FileError(
+            path,
+            "this is a folder; the config is a file",
+            fix=f"name the file, e.g. --config {path / 'config.toml'}",
+        )
     if path.exists():
         settings.config_path = path
         _apply_file(settings, path)
     env = os.environ
     if env.get(ENV_WORKSPACE):
         settings.workspace = Path(env[ENV_WORKSPACE])
+        settings.workspace_chosen = True
     if env.get(ENV_LESSONS):
         settings.lessons = Path(env[ENV_LESSONS])
     if env.get(ENV_LM):
@@ -99,6 +115,7 @@ def load_settings(
         settings.watch = env[ENV_WATCH]
     if workspace:
         settings.workspace = workspace
+        settings.workspace_chosen = True
     if lessons:
         settings.lessons = lessons
     if lm:
@@ -113,6 +130,7 @@ def _apply_file(settings: Settings, path: Path) -> None:
     doc.check_keys(d, _KEYS)
     if "workspace" in d:
         settings.workspace = Path(doc.get(d, "workspace", str)).expanduser()
+        settings.workspace_chosen = True
     if "lessons" in d:
         settings.lessons = Path(doc.get(d, "lessons", str)).expanduser()
     settings.theme = doc.get(d, "theme", str, settings.theme)

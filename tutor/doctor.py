@@ -14,13 +14,16 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from rich.console import Console
 from rich.markup import escape
 
 from tutor.config import Settings
 from tutor.course.model import Course
+
+if TYPE_CHECKING:
+    from tutor.lm.settings import LMSettings
 
 Status = Literal["ok", "warn", "fail"]
 MIN_RUST = (1, 83)
@@ -148,7 +151,7 @@ def check_python() -> list[Finding]:
 
 
 def check_lm(settings: Settings) -> list[Finding]:
-    from tutor.lm.settings import LMSettings, describe, missing_key
+    from tutor.lm.settings import OFFLINE, LMSettings, describe, missing_key
 
     lm = LMSettings(model=settings.lm.model, api_base=settings.lm.api_base)
     problem = missing_key(lm)
@@ -161,7 +164,51 @@ def check_lm(settings: Settings) -> list[Finding]:
                 "export the key in your shell, or use --lm offline",
             )
         ]
-    return [Finding("LM", "ok", describe(lm))]
+    if lm.model == OFFLINE:
+        return [Finding("LM", "ok", describe(lm))]
+    failure = lm_answers(lm)
+    if failure:
+        return [
+            Finding(
+                "LM",
+                "fail",
+                f"{describe(lm)} did not answer a one-word request: {failure}",
+                "check your network, the model name, the key and api_base; or use --lm offline",
+            )
+        ]
+    return [Finding("LM", "ok", f"{describe(lm)} answers")]
+
+
+LM_PROBE_TIMEOUT_S = 10.0
+# Run in a child: the app never imports dspy, and a hung provider cannot hang the doctor.
+# The LM is built as the runner builds it; one request, no retries, no cache.
+_PROBE = """
+import sys
+from tutor.lm.settings import LMSettings, build_lm
+model, api_base, timeout = sys.argv[1], sys.argv[2] or None, float(sys.argv[3])
+lm = build_lm(LMSettings(model, api_base), None)
+lm.copy(num_retries=0, cache=False, max_tokens=16, timeout=timeout)("Reply with the word OK.")
+"""
+
+
+def lm_answers(lm: LMSettings) -> str | None:
+    """None when the provider answers a tiny request in time, else why it did not."""
+    import sys
+
+    from tutor.trace.redact import redact
+
+    args = [lm.model, lm.api_base or "", str(LM_PROBE_TIMEOUT_S)]
+    limit = LM_PROBE_TIMEOUT_S + 30  # + importing dspy in the child
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", _PROBE, *args], capture_output=True, text=True, timeout=limit
+        )
+    except subprocess.TimeoutExpired:
+        return f"no answer within {limit:g} s"
+    if done.returncode == 0:
+        return None
+    lines = [line for line in done.stderr.strip().splitlines() if line.strip()]
+    return str(redact(lines[-1] if lines else f"exit code {done.returncode}"))
 
 
 def check_workspace(settings: Settings) -> list[Finding]:
@@ -197,6 +244,20 @@ def check_workspace(settings: Settings) -> list[Finding]:
     return findings
 
 
+def check_cache() -> list[Finding]:
+    from tutor.cache import cache_root, human, size_of
+
+    root = cache_root()
+    return [
+        Finding(
+            "cache",
+            "ok",
+            f"{root} ({human(size_of(root))}; lesson-check builds, "
+            "`pyo3dspy-tutor cache --clean` empties it)",
+        )
+    ]
+
+
 def check_dspy_import() -> list[Finding]:
     try:
         import dspy  # noqa: F401
@@ -221,6 +282,7 @@ def diagnose(settings: Settings) -> list[Finding]:
         findings.extend(check())
     findings.extend(check_lm(settings))
     findings.extend(check_workspace(settings))
+    findings.extend(check_cache())
     return findings
 
 

@@ -142,6 +142,8 @@ class PythonError(Event):
     exc_type: str
     message: str
     traceback: str = ""
+    file: str | None = None  # where a SyntaxError points (Python names no line otherwise)
+    line: int | None = None
 
 
 @dataclass
@@ -216,6 +218,13 @@ class GilStats(Event):
     switch_interval_s: float
     gil_enabled: bool
     note: str = ""
+
+
+@dataclass
+class Notice(Event):
+    """Something the tutor did to the learner's files that they should know about."""
+
+    message: str
 
 
 # --- outcome -------------------------------------------------------------------------

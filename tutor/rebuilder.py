@@ -6,6 +6,7 @@ it. ``request()`` may be called from any thread (a file watcher, a key press).
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -74,20 +75,31 @@ class Rebuilder:
 
 
 def learner_paths(crate: Path, step: Step) -> set[Path]:
-    return {(crate / rel).resolve() for rel in step.files}
+    return {_real(crate / rel) for rel in step.files}
+
+
+def learner_filter(crate: Path, step: Step) -> Callable[[watchfiles.Change, str], bool]:
+    """A watchfiles filter passing only the step's learner files (never raises)."""
+    wanted = learner_paths(crate, step)
+    return lambda _change, path: _real(path) in wanted
+
+
+def _real(path: str | Path) -> Path:
+    # Not Path.resolve(): it raises on a symlink loop, and a loop anywhere in the step's
+    # folder would end the watch. realpath leaves a loop's path as it is.
+    return Path(os.path.realpath(path))
 
 
 def watch_changes(
     crate: Path, step: Step, stop: threading.Event | None = None
 ) -> Iterable[set[Path]]:
     """Yield the set of changed learner files each time the learner saves."""
-    wanted = learner_paths(crate, step)
     for changes in watchfiles.watch(
         crate,
         debounce=DEBOUNCE_MS,
         step=10,
         stop_event=stop,
-        watch_filter=lambda _change, path: Path(path).resolve() in wanted,
+        watch_filter=learner_filter(crate, step),
         raise_interrupt=False,
     ):
         yield {Path(p) for _, p in changes}

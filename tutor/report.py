@@ -10,6 +10,7 @@ from tutor.events import (
     Diagnostic,
     Event,
     GilStats,
+    Notice,
     Output,
     OutputDropped,
     PythonError,
@@ -73,6 +74,8 @@ class Printer:
                     f"  GIL {s.label}: n={s.count} wait p50 {s.wait_p50_us:.1f}µs "
                     f"hold p50 {s.hold_p50_us:.1f}µs p99 {s.hold_p99_us:.1f}µs"
                 )
+        elif isinstance(event, Notice):
+            c.print(f"[yellow]note:[/] {escape(event.message)}", highlight=False)
         elif isinstance(event, Verdict):
             c.print(
                 f"{MARKS[event.verdict]} {event.step_id}  {escape(event.summary)}  "

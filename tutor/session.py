@@ -12,11 +12,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tutor.build.cargo import build
+from tutor.build.cargo import BuildResult, build
 from tutor.cancel import CancelToken
 from tutor.config import DEFAULT_MEMORY_MIB
 from tutor.course.model import Course, Step
-from tutor.events import Event, Verdict
+from tutor.events import Event, Notice, Verdict
+from tutor.fserrors import DiskError
 from tutor.lm.settings import LMSettings, missing_key
 from tutor.run.channel import EXIT_CHANNEL_LOST
 from tutor.run.runner import Runner, RunnerError, RunOutcome, RunRequest, python_stack
@@ -95,18 +96,30 @@ class Session:
             return Verdict(step.id, "error", "lm", self.lm_problem, {}, [self.lm_problem])
         started = time.monotonic()
         ws = self.workspace
-        crate = scaffold(ws, step, variant)
-        result = build(
-            step,
-            cargo_target_name(step, variant),
-            crate,
-            ws.target_dir(step.kind),
-            ws.build_dir(step, variant),
-            emit,
-            cancel,
-        )
+        try:
+            crate = scaffold(ws, step, variant, notify=lambda m: emit(Notice(m)))
+            result = build(
+                step,
+                cargo_target_name(step, variant),
+                crate,
+                ws.target_dir(step.kind),
+                ws.build_dir(step, variant),
+                emit,
+                cancel,
+            )
+        except DiskError as e:
+            result = BuildResult(ok=False, disk_error=e)
         timings = {"build_s": round(result.duration_s, 4)}
-        if result.cancelled:
+        if result.disk_error:
+            verdict = Verdict(
+                step.id,
+                "error",
+                "disk",
+                f"Could not build: {result.disk_error.message}.",
+                timings,
+                [str(result.disk_error)],
+            )
+        elif result.cancelled:
             verdict = Verdict(
                 step.id, "error", "cancelled", "Stopped: a newer save replaced this build.", timings
             )
@@ -218,6 +231,19 @@ def judge(
             timings,
             errors,
         )
+    lm_failure = _lm_failure(o)  # before the time limit: retries of a dead LM use it up
+    if lm_failure:
+        return Verdict(
+            step.id,
+            "error",
+            "lm",
+            f"The LM failed, so the step could not be judged: {lm_failure}",
+            timings,
+            [
+                f"{lm_failure}\n  fix: check the network, the key and the model "
+                "(`pyo3dspy-tutor doctor` tries it), or use --lm offline"
+            ],
+        )
     if o.timed_out:
         report = [o.timeout_report.text()] if o.timeout_report else []
         return Verdict(
@@ -274,6 +300,18 @@ def judge(
     if o.python_errors:
         e = o.python_errors[0]
         message = f"{getattr(e, 'exc_type', '')}: {getattr(e, 'message', '')}"
+        file, line = getattr(e, "file", None), getattr(e, "line", None)
+        if file and Path(file).is_relative_to(step.dir):  # the lesson's own Python
+            where = f"{file}:{line}" if line else file
+            return Verdict(
+                step.id,
+                "error",
+                "lesson",
+                f"The step's check cannot load: {message} at {where}. "
+                "This is the lesson's fault, not yours.",
+                timings,
+                [f"{where}: {message}"],
+            )
         return Verdict(
             step.id, "fail", "import", f"The check could not load: {message}", timings, [message]
         )
@@ -338,6 +376,30 @@ def uses_unsafe(crate: Path, step: Step) -> bool:
     except OSError:
         return True
     return any(_UNSAFE_RE.search(text) for text in texts)
+
+
+# Raised by the LM client when the provider or the network fails (DSPy 3.4's own
+# exceptions, and LiteLLM's for its engine): never the learner's doing.
+_LM_FAILURE_RE = re.compile(
+    r"\b(LMTransportError|LMTimeoutError|LMAuthError|LMBillingError|LMRateLimitError"
+    r"|LMServerError|LMNotConfiguredError|LMUnsupportedModelError|APIConnectionError"
+    r"|AuthenticationError|RateLimitError|ServiceUnavailableError)\b"
+)
+
+
+def _lm_failure(o: RunOutcome) -> str | None:
+    """The first LM failure behind a failed test or a Python error, as one line."""
+    texts = [(t.message, t.traceback) for t in o.tests if t.outcome in ("failed", "error")]
+    texts += [
+        (f"{getattr(e, 'exc_type', '')}: {getattr(e, 'message', '')}", "") for e in o.python_errors
+    ]
+    for message, traceback in texts:
+        for text in (message, traceback):
+            match = _LM_FAILURE_RE.search(text)
+            if match:
+                line = next(ln for ln in text.splitlines() if match.group(0) in ln)
+                return line.strip().removeprefix("E").strip()
+    return None
 
 
 def crash_report(stderr: list[str]) -> str:

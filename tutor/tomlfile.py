@@ -12,20 +12,25 @@ from pathlib import Path
 from typing import Any
 
 from tutor.errors import FileError
+from tutor.textfile import read_utf8
 
 _LINE_RE = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
 def read_toml(path: Path) -> TomlDoc:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_utf8(path)
     except FileNotFoundError:
         raise FileError(
             path, "file not found", fix="create it or remove the entry that lists it"
         ) from None
-    except UnicodeDecodeError as e:
+    except IsADirectoryError:
         raise FileError(
-            path, f"not UTF-8 text ({e.reason})", fix="save the file as UTF-8"
+            path, "this is a folder, not a TOML file", fix="name the file itself"
+        ) from None
+    except OSError as e:
+        raise FileError(
+            path, f"cannot read it: {e.strerror}", fix="check its permissions"
         ) from None
     try:
         data = tomllib.loads(text)

@@ -108,6 +108,7 @@ def test_limits_table_sets_the_memory_limit(tmp_path: Path):
     from tutor.config import DEFAULT_MEMORY_MIB, load_settings
 
     config = tmp_path / "config.toml"
+    config.write_text("")  # no [limits] table (a --config file must exist)
     assert load_settings(config).limits.memory_mib == DEFAULT_MEMORY_MIB
     config.write_text("[limits]\nmemory_mib = 512\n")
     assert load_settings(config).limits.memory_mib == 512

@@ -89,3 +89,39 @@ def test_an_engine_failure_still_ends_in_a_verdict(course: Course):
     rebuilder.wait(5)
     assert [(v.verdict, v.reason) for v in seen] == [("error", "internal")]
     assert "disk full" in seen[0].summary
+
+
+def test_a_symlink_loop_in_the_step_folder_does_not_end_the_watch(tmp_path: Path, course: Course):
+    import os
+
+    step = course.steps()[0]
+    crate = tmp_path / "crate"
+    lib = crate / "src" / "lib.rs"
+    lib.parent.mkdir(parents=True)
+    lib.write_text("// starter\n")
+    os.symlink("loop-b", crate / "loop-a")  # one loop before watching starts
+    os.symlink("loop-a", crate / "loop-b")
+    stop = threading.Event()
+    changes: list[set[Path]] = []
+    errors: list[BaseException] = []
+
+    def watch() -> None:
+        try:
+            changes.extend(watch_changes(crate, step, stop))
+        except BaseException as e:  # what would end `watch` with a traceback
+            errors.append(e)
+
+    thread = threading.Thread(target=watch, daemon=True)
+    thread.start()
+    time.sleep(0.5)
+    os.symlink("loop-d", crate / "src" / "loop-c")  # and one made while watching
+    os.symlink("loop-c", crate / "src" / "loop-d")
+    time.sleep(0.3)
+    lib.write_text("// edited\n")
+    deadline = time.monotonic() + 5
+    while not changes and not errors and time.monotonic() < deadline:
+        time.sleep(0.01)
+    stop.set()
+    thread.join(5)
+    assert errors == []
+    assert changes and changes[0] == {lib}

@@ -230,3 +230,41 @@ def test_a_binarys_stack_overflow_quoted_in_a_failed_test_is_named_so(course: Co
 def test_a_kill_from_outside_points_at_the_systems_memory(course: Course):
     v = judge(course.steps()[0], outcome(signal=signal.SIGKILL), {})
     assert v.reason == "crash" and "out-of-memory" in v.summary
+
+
+def test_syntax_error_in_the_lessons_check_is_a_lesson_error(course: Course):
+    step = course.steps()[0]
+    e = PythonError("SyntaxError", "invalid syntax", file=str(step.check_path), line=3)
+    v = judge(step, outcome(pytest_exit=2, python_errors=[e]), {})
+    assert (v.verdict, v.reason) == ("error", "lesson")
+    assert f"{step.check_path}:3" in v.summary and "not yours" in v.summary
+
+
+def test_syntax_error_in_a_learner_python_file_stays_the_learners(course: Course):
+    e = PythonError("SyntaxError", "invalid syntax", file="/ws/fundamentals/x/helper.py", line=2)
+    v = judge(course.steps()[0], outcome(pytest_exit=2, python_errors=[e]), {})
+    assert (v.verdict, v.reason) == ("fail", "import")
+
+
+def test_unreachable_provider_is_one_lm_error(course: Course):
+    message = (
+        "dspy.utils.exceptions.LMTransportError: [openai/gpt-4o-mini] failed to connect "
+        "to 127.0.0.1:9: [Errno 111] Connection refused"
+    )
+    tests = [failed("test_a", message), failed("test_b", message), passed()]
+    v = judge(course.steps()[0], outcome(pytest_exit=1, tests=tests), {})
+    assert (v.verdict, v.reason) == ("error", "lm")
+    assert "Connection refused" in v.summary
+    assert len(v.errors) == 1 and "--lm offline" in v.errors[0]
+
+
+def test_a_learner_assertion_is_not_an_lm_error(course: Course):
+    v = judge(course.steps()[0], outcome(pytest_exit=1, tests=[failed()]), {})
+    assert (v.verdict, v.reason) == ("fail", "test")
+
+
+def test_a_dead_lm_that_used_up_the_time_limit_is_still_the_lms_fault(course: Course):
+    message = "dspy.utils.exceptions.LMTransportError: failed to connect to 127.0.0.1:9"
+    o = outcome(timed_out=True, signal=signal.SIGKILL, tests=[failed("test_a", message)])
+    v = judge(course.steps()[0], o, {})
+    assert (v.verdict, v.reason) == ("error", "lm")

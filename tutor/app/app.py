@@ -49,7 +49,7 @@ from tutor.course.model import Course, Step
 from tutor.errors import TutorError
 from tutor.events import Event, Verdict
 from tutor.lm.settings import OFFLINE, LMSettings, describe, missing_key, provider_of
-from tutor.rebuilder import DEBOUNCE_MS, learner_paths
+from tutor.rebuilder import DEBOUNCE_MS, learner_filter
 from tutor.workspace import Workspace
 from tutor.workspace.backups import apply_solution, backup, reset_step
 from tutor.workspace.progress import Progress, save_progress
@@ -114,6 +114,7 @@ class TutorApp(App[None]):
         self._watch_stop: threading.Event | None = None
         self._ticker: Timer | None = None
         self._notes = [(m, "warning") for m in check_keymap(settings.keymap)]  # shown on mount
+        self._notes += [(m, "warning") for m in progress.notices]
         self._load_themes()
         self.set_keymap(settings.keymap)
 
@@ -473,7 +474,6 @@ class TutorApp(App[None]):
     @work(exclusive=True, group="watch", exit_on_error=False, description="watching files")
     async def _watch(self, step: Step, stop: threading.Event) -> None:
         crate = self.workspace.crate_dir(step)
-        wanted = learner_paths(crate, step)
         try:
             async for _changes in watchfiles.awatch(
                 crate,
@@ -481,7 +481,7 @@ class TutorApp(App[None]):
                 step=10,
                 rust_timeout=500,
                 stop_event=stop,
-                watch_filter=lambda _change, path: Path(path).resolve() in wanted,
+                watch_filter=learner_filter(crate, step),
             ):
                 if stop.is_set():
                     return
@@ -604,7 +604,7 @@ class TutorApp(App[None]):
 
     def _replace_files(
         self,
-        replace: Callable[[Workspace, Step], Path | None],
+        replace: Callable[[Workspace, Step, Callable[[str], None]], Path | None],
         step: Step,
         title: str,
         done: str,
@@ -612,7 +612,7 @@ class TutorApp(App[None]):
         """Reset or apply the solution: the learner's files are backed up first."""
         self._save_if_dirty()
         try:
-            saved = replace(self.workspace, step)
+            saved = replace(self.workspace, step, lambda m: self.notify(m, severity="warning"))
         except OSError as e:
             self.notify(f"{title} failed: {e}", severity="error")
             return

@@ -26,6 +26,7 @@ from tutor.events import (
     Diagnostic,
     Event,
     GilStats,
+    Notice,
     Output,
     OutputDropped,
     PythonError,
@@ -81,6 +82,9 @@ class EventFeed:
                 problems.append(from_panic(e))
             elif isinstance(e, TimeoutReport):
                 problems.append(from_timeout(e))
+            elif isinstance(e, Notice):  # the tutor changed a learner file: say it aloud
+                lines.append(f"note: {e.message}")
+                main.app.notify(e.message, severity="warning", timeout=15)
             elif isinstance(e, GilStats):
                 main.gil.update_stats(e)
             elif isinstance(e, BuildStarted):

@@ -27,6 +27,7 @@ from tutor.build.diagnostics import diagnostic_from_cargo, is_summary
 from tutor.cancel import CancelToken, kill_group
 from tutor.course.model import Step
 from tutor.events import BuildFinished, BuildOutput, BuildStarted, Diagnostic, Event
+from tutor.fserrors import DiskError, disk_problem_in
 
 Emit = Callable[[Event], None]
 
@@ -39,6 +40,7 @@ class BuildResult:
     duration_s: float = 0.0
     cancelled: bool = False
     tool_error: str | None = None  # cargo missing or unusable: not the learner's fault
+    disk_error: DiskError | None = None  # a full or read-only disk, not the learner's code
 
 
 def build_env(target_dir: Path, kind: str) -> dict[str, str]:
@@ -148,6 +150,12 @@ def build(
     if result.ok and built is not None:
         result.artifact = out_dir / module_filename(step)
         copy_atomic(built, result.artifact)
+    elif not result.cancelled and (
+        problem := disk_problem_in(
+            [*stderr_lines, *(d.rendered or d.message for d in result.diagnostics)], target_dir
+        )
+    ):
+        result.disk_error = problem
     elif not result.cancelled and not any(d.level == "error" for d in result.diagnostics):
         # cargo failed before rustc spoke: a bad Cargo.toml, no network for a new crate…
         text = "\n".join(line for line in stderr_lines if line.strip()) or f"cargo exited {code}"

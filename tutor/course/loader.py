@@ -15,6 +15,7 @@ from tutor.errors import FileError
 from tutor.lm.cassette import load_cassette
 from tutor.lm.scripts import ScriptError, parse_script
 from tutor.lm.task import TaskError, parse_task
+from tutor.textfile import check_text_tree
 from tutor.tomlfile import TomlDoc, read_toml
 
 FORMAT_VERSION = 1
@@ -30,7 +31,17 @@ _LM_KEYS = {"cassette", "script", "task"}
 
 
 def load_course(root: Path) -> Course:
-    root = root.resolve()
+    root = root.expanduser().resolve()
+    if root.is_file() and root.name == "course.toml":
+        root = root.parent  # the course's own file names its folder well enough
+    elif not root.is_dir():
+        raise FileError(
+            root,
+            "not a course folder" + ("" if root.exists() else " (it does not exist)"),
+            fix="give --lessons (or `lessons` in the config file) the folder that holds "
+            "course.toml",
+        )
+    check_text_tree(root)  # a lesson README or check that is not UTF-8 stops here, named
     doc = read_toml(root / "course.toml")
     d = doc.data
     doc.check_keys(d, _COURSE_KEYS)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import faulthandler
 import os
+import re
 import signal
 import sys
 import threading
@@ -107,13 +108,19 @@ class ReportPlugin:
             text = report.longreprtext
             last = next((ln for ln in reversed(text.splitlines()) if ln.startswith("E ")), "")
             exc_type, _, message = last[1:].strip().partition(": ")
+            where = _SYNTAX_WHERE_RE.search(text)  # a SyntaxError says its file and line
             self.pipe.emit(
                 PythonError(
                     exc_type=exc_type or "CollectionError",
                     message=message or text.strip().splitlines()[-1] if text.strip() else "",
                     traceback=text[-MAX_TRACEBACK:],
+                    file=where["file"] if where else None,
+                    line=int(where["line"]) if where else None,
                 )
             )
+
+
+_SYNTAX_WHERE_RE = re.compile(r'^E\s+File "(?P<file>[^"]+)", line (?P<line>\d+)', re.M)
 
 
 def _crash_message(report: pytest.TestReport) -> str:

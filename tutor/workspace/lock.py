@@ -8,6 +8,7 @@ from pathlib import Path
 from types import TracebackType
 
 from tutor.errors import TutorError
+from tutor.fserrors import writing
 
 
 class WorkspaceLocked(TutorError):
@@ -22,8 +23,9 @@ class WorkspaceLock:
         self._fd: int | None = None
 
     def acquire(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        with writing(self.path.parent):  # a read-only or full disk: say which folder
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

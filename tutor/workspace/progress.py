@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import shutil
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import tomlkit
 
 from tutor.atomic import write_text_atomic
+from tutor.errors import FileError
+from tutor.fserrors import writing
 from tutor.tomlfile import read_toml
 
 _HEADER = "pyo3dspy-tutor progress: safe to read or copy; edit only while the tutor is closed."
@@ -26,6 +30,8 @@ class Progress:
     current: str = ""
     done: list[str] = field(default_factory=list)
     steps: dict[str, StepProgress] = field(default_factory=dict)
+    # What happened to the learner's progress on opening (never saved): said by each face.
+    notices: list[str] = field(default_factory=list, compare=False)
 
     def step(self, step_id: str) -> StepProgress:
         return self.steps.setdefault(step_id, StepProgress())
@@ -39,9 +45,12 @@ class Progress:
 
 
 def load_progress(path: Path) -> Progress:
+    """Read the progress file; an unreadable one raises FileError (see ``recover``)."""
     if not path.exists():
         return Progress()
     doc = read_toml(path)
+    if not doc.text.strip():
+        raise FileError(path, "the file is empty", fix="restore it from a copy")
     d = doc.data
     fix = f"correct that line, or delete {path.name} to start over (your code is untouched)"
     progress = Progress(
@@ -57,6 +66,25 @@ def load_progress(path: Path) -> Progress:
             hints_shown=doc.get(entry, "hints_shown", int, 0, f"steps.{step_id}"),
             last_verdict=doc.get(entry, "last_verdict", str, "", f"steps.{step_id}"),
         )
+    if not progress.course or not progress.current:
+        missing = "course" if not progress.course else "current"
+        raise doc.error(f"no {missing!r} in the file", fix=fix)
+    return progress
+
+
+def recover(path: Path, problem: FileError) -> Progress:
+    """A fresh start after an unreadable progress file, keeping a copy of it and saying so.
+
+    The learner's code lives in the step folders and is not touched."""
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+    kept = path.with_name(f"{path.name}.unreadable-{stamp}")
+    with writing(path.parent):
+        shutil.copy2(path, kept)
+    progress = Progress()
+    progress.notices.append(
+        f"Your progress file could not be read ({problem.message}). A copy is kept at "
+        f"{kept}; progress starts over (your code in the step folders is untouched)."
+    )
     return progress
 
 

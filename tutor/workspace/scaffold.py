@@ -7,6 +7,7 @@ here when missing, or by reset/solution after a backup (``backups.py``).
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 from pathlib import Path
@@ -16,16 +17,22 @@ import tomlkit
 from tutor.atomic import write_bytes_atomic
 from tutor.course.model import Step
 from tutor.resources import data_dir
+from tutor.workspace.backups import Notify, backup_files
 from tutor.workspace.layout import Workspace
+from tutor.workspace.manifest import explain, merge_manifest
 
 OWNED_FILES = ("Cargo.toml", "pyproject.toml")
+_log = logging.getLogger(__name__)
 
 
-def scaffold(ws: Workspace, step: Step, variant: str = "learner") -> Path:
+def scaffold(
+    ws: Workspace, step: Step, variant: str = "learner", notify: Notify | None = None
+) -> Path:
     """Make (or refresh) the step's crate and return its folder.
 
-    ``variant`` "learner" keeps existing learner files; "starter" and "solution" are
-    scratch copies for lesson checks and always mirror the lesson.
+    ``variant`` "learner" keeps existing learner files and what the learner added to the
+    manifests; "starter" and "solution" are scratch copies for lesson checks and always
+    mirror the lesson. ``notify`` hears why a learner's manifest had to change.
     """
     sandboxes = data_dir("sandboxes")
     sync_tree(sandboxes / "gil-probe", ws.gil_probe)
@@ -36,9 +43,14 @@ def scaffold(ws: Workspace, step: Step, variant: str = "learner") -> Path:
         learner_owned = rel.as_posix() in step.files  # comes from starter/ or solution/
         if rel.as_posix() not in OWNED_FILES and not learner_owned and not (crate / rel).exists():
             _write_if_changed(crate / rel, src.read_bytes())
-    cargo = cargo_toml(ws, step, crate, template, variant)
-    _write_if_changed(crate / "Cargo.toml", cargo.encode())
-    _write_if_changed(crate / "pyproject.toml", pyproject_toml(step, template).encode())
+    manifests = {
+        "Cargo.toml": cargo_toml(ws, step, crate, template, variant),
+        "pyproject.toml": pyproject_toml(step, template),
+    }
+    for name, text in manifests.items():
+        if variant == "learner":
+            text = _keep_learner_additions(ws, step, crate / name, text, notify)
+        _write_if_changed(crate / name, text.encode())
     source = step.solution_dir if variant == "solution" else step.starter_dir
     for rel in step.files:
         if variant != "learner" or not (crate / rel).exists():
@@ -82,6 +94,20 @@ def pyproject_toml(step: Step, template: Path) -> str:
     doc.setdefault("tool", tomlkit.table()).setdefault("maturin", tomlkit.table())
     doc["tool"]["maturin"]["module-name"] = step.crate_module
     return tomlkit.dumps(doc)
+
+
+def _keep_learner_additions(
+    ws: Workspace, step: Step, path: Path, tutor_text: str, notify: Notify | None
+) -> str:
+    """The manifest to write: the tutor's, merged with the learner's additions; a learner
+    version that must change is backed up first, and ``notify`` told why."""
+    learner_text = path.read_text(encoding="utf-8", errors="replace") if path.exists() else None
+    merged = merge_manifest(tutor_text, learner_text)
+    if merged.replaced or merged.unreadable:
+        saved = backup_files(ws, step, [path.name], f"{path.stem.lower()}-replaced")
+        message = explain(path.name, merged, str(saved / path.name if saved else path))
+        (notify or _log.warning)(message)
+    return merged.text
 
 
 def sync_tree(src: Path, dst: Path) -> None:

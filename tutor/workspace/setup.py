@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from tutor.atomic import write_text_atomic
 from tutor.course.model import Course
-from tutor.errors import TutorError
+from tutor.errors import FileError, TutorError
+from tutor.fserrors import writing
 from tutor.workspace.layout import Workspace
-from tutor.workspace.progress import Progress, load_progress, save_progress
+from tutor.workspace.progress import Progress, load_progress, recover, save_progress
 from tutor.workspace.scaffold import scaffold
 
 _README = """\
@@ -19,27 +20,43 @@ tutor's editor or your own. The tutor keeps its state, backups and build output 
 
 
 def init_workspace(ws: Workspace, course: Course) -> Progress:
-    """Create (or reopen) ``ws`` for ``course``; scaffolds the current step."""
+    """Create (or reopen) ``ws`` for ``course``; scaffolds the current step.
+
+    Writes only what changed, so opening a read-only workspace to look works. What had to
+    change in the learner's progress is in ``progress.notices``."""
     if ws.root.exists() and not ws.root.is_dir():
         raise TutorError(
             f"{ws.root} exists and is not a folder", fix="pick another place with --workspace DIR"
         )
     # Not ws.exists(): taking the workspace lock already creates the meta folder.
     fresh = not ws.state_file.exists()
-    ws.meta.mkdir(parents=True, exist_ok=True)
+    with writing(ws.root):
+        ws.meta.mkdir(parents=True, exist_ok=True)
     if fresh:
         write_text_atomic(ws.root / "README.txt", _README)
         write_text_atomic(ws.meta / ".gitignore", "target/\nbuild/\nchecks/\nlock\n*.log\n")
-    progress = load_progress(ws.state_file)
+    try:
+        progress = load_progress(ws.state_file)
+    except FileError as e:
+        progress = recover(ws.state_file, e)
     if progress.course and progress.course != course.id:
         raise TutorError(
             f"{ws.root} holds progress for course {progress.course!r}, not {course.id!r}",
             fix="use another workspace for this course (--workspace DIR)",
         )
+    changed = fresh or bool(progress.notices) or progress.course != course.id
     step_ids = [s.id for s in course.steps()]
     if progress.current not in step_ids:
-        progress.current = step_ids[0]
+        to = next((i for i in step_ids if i not in progress.done), step_ids[0])
+        if progress.current:
+            progress.notices.append(
+                f"The step you were on, {progress.current!r}, is no longer in the course "
+                f"(was it renamed?); you are now on {to!r}."
+            )
+        progress.current = to
+        changed = True
     progress.course = course.id
-    save_progress(ws.state_file, progress)
-    scaffold(ws, course.step(progress.current))
+    if changed:
+        save_progress(ws.state_file, progress)
+    scaffold(ws, course.step(progress.current), notify=progress.notices.append)
     return progress

@@ -18,15 +18,25 @@ from textual.widgets import TextArea
 from tutor.app.messages import FileSaved
 from tutor.app.themes import syntax_theme_for
 from tutor.atomic import write_text_atomic
+from tutor.textfile import utf8_problem
 
 LANGUAGES = {".rs": "rust", ".toml": "toml", ".py": "python", ".md": "markdown"}
 
 
-def read_text(path: Path) -> str:
+def read_file(path: Path) -> tuple[str, str | None]:
+    """The file's text and, if it is not UTF-8, why (its bad bytes then show as �)."""
     try:
-        return path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
-        return ""
+        return "", None
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as e:
+        return data.decode("utf-8", errors="replace"), utf8_problem(path, data, e).message
+
+
+def read_text(path: Path) -> str:
+    return read_file(path)[0]
 
 
 class Editor(TextArea):
@@ -62,6 +72,9 @@ copy, cut and paste. **Tab** indents; to leave the editor use **shift+tab** or t
         self.overwrites_disk_change = False
         self.before_overwrite: Callable[[Path], None] | None = None
         self.save_key = "ctrl+s"  # shown in the title; the app sets the remapped key
+        # Why the file could not be decoded: then it is shown read-only and never saved,
+        # since writing the decoded text back would destroy the bytes it could not read.
+        self.undecodable: str | None = None
 
     def on_mount(self) -> None:
         self.theme = syntax_theme_for(self.app.current_theme)
@@ -81,13 +94,17 @@ copy, cut and paste. **Tab** indents; to leave the editor use **shift+tab** or t
         self.label = label
         self.context = context
         self.language = LANGUAGES.get(path.suffix)
-        self.disk_text = read_text(path)
+        self.disk_text, problem = read_file(path)
         self._mtime_ns = self._stat()
         self.load_text(self.disk_text)
+        self._set_undecodable(problem)
         self._update_title()
 
     def save(self) -> Path | None:
         if self.path is None:
+            return None
+        if self.undecodable:
+            self.notify(f"Not saved: {self.label} is open read-only (not UTF-8).", severity="error")
             return None
         if self.overwrites_disk_change and self.before_overwrite is not None:
             self.before_overwrite(self.path)
@@ -104,7 +121,10 @@ copy, cut and paste. **Tab** indents; to leave the editor use **shift+tab** or t
         if self.path is None:
             return False
         self._mtime_ns = self._stat()
-        text = read_text(self.path)
+        text, problem = read_file(self.path)
+        if problem != self.undecodable:
+            self._set_undecodable(problem)
+            force = True  # read-only and unsaved edits do not mix: show the file as it is
         if text == self.disk_text and not force:
             return False
         if self.dirty and not force:
@@ -127,6 +147,18 @@ copy, cut and paste. **Tab** indents; to leave the editor use **shift+tab** or t
         self._update_title()
         return True
 
+    def _set_undecodable(self, problem: str | None) -> None:
+        self.undecodable = problem
+        self.read_only = problem is not None
+        if problem:
+            self.notify(
+                f"{self.label} {problem.split(': ', 1)[-1]}. It is open read-only and the "
+                "tutor will not rewrite it: save it as UTF-8 in your own editor and it "
+                "reloads here.",
+                severity="warning",
+                timeout=20,
+            )
+
     def check_disk(self) -> None:
         """Cheap fallback for when file watching is off: compare the file's mtime."""
         if self.path is not None and self._stat() != self._mtime_ns:
@@ -147,7 +179,13 @@ copy, cut and paste. **Tab** indents; to leave the editor use **shift+tab** or t
 
     def _update_title(self) -> None:
         self.border_title = f"{self.context} · {self.label}" if self.context else self.label
-        self.border_subtitle = f"● unsaved ({self.save_key})" if self.dirty else ""
+        self.border_subtitle = (
+            "read-only: not UTF-8"
+            if self.undecodable
+            else f"● unsaved ({self.save_key})"
+            if self.dirty
+            else ""
+        )
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         self._update_title()
