@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from tutor.lm.provider import OfflineProvider
@@ -25,15 +25,23 @@ class _RunContext:
     spans: list[Any] = field(default_factory=list)  # the recorder's finished spans (live)
     answerer: Any = None
     binary: Path | None = None
+    recorder: Any = None  # the run's SpanRecorder (a binary's spans are handed to it)
+    lm_settings: dict[str, Any] = field(default_factory=dict)  # model, api_base: no keys
 
 
 _context = _RunContext()
 
 
-def _bind(spans: list[Any], answerer: Any, binary: Path | None) -> None:
+def _bind(
+    spans: list[Any],
+    answerer: Any,
+    binary: Path | None,
+    recorder: Any = None,
+    lm_settings: dict[str, Any] | None = None,
+) -> None:
     """Called by the runner in the child before the check starts."""
     global _context
-    _context = _RunContext(spans=spans, answerer=answerer, binary=binary)
+    _context = _RunContext(spans, answerer, binary, recorder, dict(lm_settings or {}))
 
 
 def in_tutor_run() -> bool:
@@ -45,6 +53,37 @@ def in_tutor_run() -> bool:
 def spans() -> list[Any]:
     """DSPy spans finished so far in this run (``.kind``, ``.name``, ``.lm_source`` …)."""
     return list(_context.spans)
+
+
+def lm_sources(spans_: list[Any] | None = None) -> list[str | None]:
+    """Who answered each LM call among ``spans_`` (default: all of this run's), in order:
+    ``"cassette"``, ``"scripted"``, ``"synthesized"`` or ``"provider"``."""
+    chosen = spans() if spans_ is None else spans_
+    return [s.lm_source for s in chosen if s.kind == "lm"]
+
+
+def answered_by(since: int = 0) -> Literal["script", "model"]:
+    """Who answered the LM calls recorded after the first ``since`` spans.
+
+    ``"script"``: every call got this step's scripted answer, so a check can assert exact
+    values. ``"model"``: a real provider or a recorded cassette answered (at least in
+    part), so assert structure and types only. Fails the test when no LM call was made,
+    or when the offline LM had to make an answer up (no script matched the prompt)::
+
+        before = len(lesson_api.spans())
+        got = step_module.ask(QUESTION)
+        if lesson_api.answered_by(before) == "model":
+            ...  # check types and shape
+        else:
+            ...  # check the scripted values exactly
+    """
+    sources = set(lm_sources(spans()[since:]))
+    assert sources, "no LM call was made: the function should run the DSPy module"
+    assert "synthesized" not in sources, (
+        "the offline LM had no scripted answer for this prompt: pass the check's text to "
+        "DSPy unchanged, as the signature's input field"
+    )
+    return "script" if sources == {"scripted"} else "model"
 
 
 def script(when: str, **fields: Any) -> None:
@@ -90,20 +129,48 @@ def run_binary(
     """Run the step's binary with this Python's environment (text in, text out).
 
     An embedded interpreter finds its standard library from the ``python3`` first on PATH
-    and knows nothing of this process's sys.path; both are handed over here. The
-    binary's GIL timings (``gil_probe::write_report()``) are collected for the GIL pane.
+    and knows nothing of this process's sys.path; both are handed over here. Inside a
+    tutor run the program's DSPy also gets this run's LM (the step's scripts and
+    cassette, or the learner's provider) and its spans join this run's trace, from its
+    first ``import dspy`` on (``tutor/embed``); its GIL timings (gil-probe) are collected
+    for the GIL pane.
     """
+    program = binary_path()
     env = dict(os.environ)
     env["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), env.get("PATH", "")])
-    env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p and os.path.isdir(p))
+    paths = [p for p in sys.path if p and os.path.isdir(p)]
     env["GIL_PROBE_OUT"] = str(build_dir() / f"gil-{os.getpid()}-{next(_runs)}.json")
+    recorder = _context.recorder
+    if recorder is None:  # a check run by hand: the program runs as it is
+        env["PYTHONPATH"] = os.pathsep.join(paths)
+        return _run(program, args, input, timeout, env)
+    from tutor.embed import SITE_DIR, wire
+    from tutor.embed.bridge import Bridge
+    from tutor.lm.offline import OfflineEngine
+
+    env["PYTHONPATH"] = os.pathsep.join([str(SITE_DIR), *paths])
+    span = recorder.open_span("binary", program.name, {"args": list(args)})
+    engine = OfflineEngine(_context.answerer)
+    done: subprocess.CompletedProcess[str] | None = None
+    error = None
+    try:
+        with Bridge(recorder, engine, _context.lm_settings, span) as bridge:
+            env[wire.ENV_VAR] = bridge.path
+            done = _run(program, args, input, timeout, env)
+    except BaseException as e:  # a timeout, mostly: the span says so, the check sees it
+        error = f"{type(e).__name__}: {e}"
+        raise
+    finally:
+        outputs = {"returncode": done.returncode, "stdout": done.stdout} if done else None
+        recorder.close_span(span, outputs, error)
+    return done
+
+
+def _run(
+    program: Path, args: tuple[str, ...], input: str | None, timeout: float, env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [str(binary_path()), *args],
-        input=input,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=env,
+        [str(program), *args], input=input, capture_output=True, text=True, timeout=timeout, env=env
     )
 
 

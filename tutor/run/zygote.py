@@ -40,6 +40,7 @@ class WarmServices:
         # No disk cache: the offline LM is never cached anyway (the cache keys on the
         # model string, not the engine), and an open SQLite handle must not cross a fork.
         dspy.configure_cache(enable_disk_cache=False, enable_memory_cache=False)
+        self.settings = settings  # model and api_base only: keys stay in the environment
         self.answerer = OfflineAnswerer()
         self.lm = build_lm(LMSettings(**settings), self.answerer)
         dspy.configure(lm=self.lm)
@@ -69,7 +70,13 @@ class WarmServices:
         recorder = SpanRecorder(emit, origin=request["origin"], answerer=self.answerer)
         dspy.configure(callbacks=[recorder])
         binary = request.get("binary")
-        lesson_api._bind(recorder.spans, self.answerer, Path(binary) if binary else None)
+        lesson_api._bind(
+            recorder.spans,
+            self.answerer,
+            Path(binary) if binary else None,
+            recorder=recorder,
+            lm_settings=self.settings,
+        )
 
 
 def serve(sock: socket.socket, services: WarmServices) -> None:

@@ -14,6 +14,7 @@ import dataclasses
 import json
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -24,7 +25,7 @@ from dspy.utils.callback_context import ACTIVE_CALL_ID
 from pydantic import BaseModel
 
 from tutor.events import Event, Span, SpanStarted
-from tutor.lm.offline import OfflineAnswerer, OfflineEngine
+from tutor.lm.offline import OFFLINE_MODEL, OfflineAnswerer, OfflineEngine
 from tutor.trace.redact import redact, secret_values
 
 E = TypeVar("E", bound=Event)
@@ -48,10 +49,12 @@ class SpanRecorder(BaseCallback):
         emit: Callable[[Event], None],
         origin: float,
         answerer: OfflineAnswerer | None = None,
+        root_id: str | None = None,
     ) -> None:
         self.emit = emit
         self.origin = origin  # a time.monotonic() value; spans count seconds from it
         self.answerer = answerer
+        self.root_id = root_id  # parent of top-level spans (a binary's run span), if any
         self.spans: list[Span] = []
         self._open: dict[str, _Open] = {}
         self._lock = threading.Lock()
@@ -161,10 +164,34 @@ class SpanRecorder(BaseCallback):
         # whose replies reach DSPy over HTTP like a real provider's.
         if isinstance(data, dict) and "lm_source" in data:
             return data["lm_source"]
-        if not isinstance(getattr(lm, "engine", None), OfflineEngine):
+        # A binary's interpreter answers through the check's engine (tutor.embed): same model.
+        offline = isinstance(getattr(lm, "engine", None), OfflineEngine)
+        if not offline and getattr(lm, "model", None) != OFFLINE_MODEL:
             return "provider"
         # History is off (settings.disable_history): ask the answerer, per thread.
         return self.answerer.last_source() if self.answerer else None
+
+    # --- spans from elsewhere: a binary step's program ---------------------------------
+
+    def open_span(self, kind: str, name: str, inputs: Any) -> str:
+        """Start a span of the tutor's own (e.g. a program run by the check); its id."""
+        span_id = uuid.uuid4().hex
+        self._start(span_id, kind, name, inputs)
+        return span_id
+
+    def close_span(self, span_id: str, outputs: Any, error: str | None = None) -> None:
+        with self._lock:
+            span = self._open.pop(span_id, None)
+        if span is not None:
+            self._finish(span, exception=None, outputs=_jsonable(outputs), error=error)
+
+    def ingest(self, event: Event) -> None:
+        """A span recorded in another process of this run (a binary's interpreter)."""
+        event = _redacted(event)
+        if isinstance(event, Span):
+            with self._lock:
+                self.spans.append(event)
+        self.emit(event)
 
     # --- shared -----------------------------------------------------------------------
 
@@ -172,8 +199,9 @@ class SpanRecorder(BaseCallback):
         return time.monotonic() - self.origin
 
     def _start(self, call_id: str, kind: str, name: str, inputs: Any, **extra: Any) -> None:
+        parent = ACTIVE_CALL_ID.get() or self.root_id
         started = SpanStarted(
-            span_id=call_id, parent_id=ACTIVE_CALL_ID.get(), kind=kind, name=name, start=self._now()
+            span_id=call_id, parent_id=parent, kind=kind, name=name, start=self._now()
         )
         with self._lock:
             self._open[call_id] = _Open(started, _jsonable(inputs), **extra)
@@ -187,6 +215,9 @@ class SpanRecorder(BaseCallback):
 
     def _finish(self, span: _Open, exception: BaseException | None, **fields: Any) -> None:
         s = span.started
+        error = fields.pop("error", None)
+        if exception is not None:
+            error = f"{type(exception).__name__}: {exception}"
         done = _redacted(
             Span(
                 span_id=s.span_id,
@@ -196,7 +227,7 @@ class SpanRecorder(BaseCallback):
                 start=s.start,
                 end=self._now(),
                 inputs=span.inputs,
-                error=f"{type(exception).__name__}: {exception}" if exception else None,
+                error=error,
                 **fields,
             )
         )

@@ -20,19 +20,6 @@ def failure(*args, **kwargs):
     return f"returned {got!r}", ""
 
 
-def answered_by(before):
-    """Who answered the LM calls made since span number `before`: "script" when this
-    step's scripted answers did (exact values are known), "model" for a real provider or
-    a recorded cassette (only structure and types can be checked)."""
-    sources = {s.lm_source for s in lesson_api.spans()[before:] if s.kind == "lm"}
-    assert sources, "no LM call was made: the function should run the DSPy module"
-    assert "synthesized" not in sources, (
-        "the offline LM had no scripted answer for this prompt: pass the check's text to "
-        "DSPy unchanged, as the signature's input field"
-    )
-    return "script" if sources == {"scripted"} else "model"
-
-
 def test_module_registers_the_gil_probe():
     got = [name for name in dir(compile_time_safety) if name == "_gil_probe_drain"]
     assert got == ["_gil_probe_drain"], (
@@ -52,7 +39,7 @@ def test_ask_with_the_configured_lm():
         pytest.skip("needs the LM the tutor configures")
     before = len(lesson_api.spans())
     got = compile_time_safety.ask(QUESTION)
-    if answered_by(before) == "model":  # a real LM: its own answer, our types
+    if lesson_api.answered_by(before) == "model":  # a real LM: its own answer, our types
         shape = {key: type(value).__name__ for key, value in got.items()}
         assert shape == {"answer": "str", "confidence": "float"}, (
             "ask() should return QaOutput as a dict of answer (str) and confidence (float)"

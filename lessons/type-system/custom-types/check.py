@@ -21,19 +21,6 @@ def outcome(value):
     return f"returned {got!r}", ""
 
 
-def answered_by(before):
-    """Who answered the LM calls made since span number `before`: "script" when this
-    step's scripted answers did (exact values are known), "model" for a real provider or
-    a recorded cassette (only structure and types can be checked)."""
-    sources = {s.lm_source for s in lesson_api.spans()[before:] if s.kind == "lm"}
-    assert sources, "no LM call was made: the function should run the DSPy module"
-    assert "synthesized" not in sources, (
-        "the offline LM had no scripted answer for this prompt: pass the check's text to "
-        "DSPy unchanged, as the signature's input field"
-    )
-    return "script" if sources == {"scripted"} else "model"
-
-
 def test_module_registers_the_gil_probe():
     got = [name for name in dir(custom_types) if name == "_gil_probe_drain"]
     assert got == ["_gil_probe_drain"], (
@@ -86,7 +73,7 @@ def test_triage_returns_a_dict_with_rust_types():
         pytest.skip("needs the LM the tutor configures")
     before = len(lesson_api.spans())
     got = custom_types.triage(CHECKOUT)
-    if answered_by(before) == "model":  # a real LM: its own values, our types
+    if lesson_api.answered_by(before) == "model":  # a real LM: its own values, our types
         shape = (sorted(got), type(got["priority"]).__name__,
                  type(got["estimate"]).__name__ in ("float", "str"))
         assert shape == (["estimate", "priority", "title"], "Priority", True), (
@@ -105,7 +92,7 @@ def test_the_estimate_can_be_a_note():
         pytest.skip("needs the LM the tutor configures")
     before = len(lesson_api.spans())
     got = custom_types.triage(DARK_MODE)["estimate"]
-    if answered_by(before) == "model":
+    if lesson_api.answered_by(before) == "model":
         pytest.skip("a real LM may well estimate hours here")
     assert got == "a week or two", (
         "estimate is Union[float, str]: a str estimate should become Estimate::Note and "

@@ -25,19 +25,6 @@ def failure(**fields):
     return f"returned {got!r}", ""
 
 
-def answered_by(before):
-    """Who answered the LM calls made since span number `before`: "script" when this
-    step's scripted answers did (exact values are known), "model" for a real provider or
-    a recorded cassette (only structure and types can be checked)."""
-    sources = {s.lm_source for s in lesson_api.spans()[before:] if s.kind == "lm"}
-    assert sources, "no LM call was made: the function should run the DSPy module"
-    assert "synthesized" not in sources, (
-        "the offline LM had no scripted answer for this prompt: pass the check's text to "
-        "DSPy unchanged, as the signature's input field"
-    )
-    return "script" if sources == {"scripted"} else "model"
-
-
 def test_module_registers_the_gil_probe():
     got = [name for name in dir(prediction_fields) if name == "_gil_probe_drain"]
     assert got == ["_gil_probe_drain"], (
@@ -50,7 +37,7 @@ def test_ask_returns_the_validated_answer():
         pytest.skip("needs the LM the tutor configures")
     before = len(lesson_api.spans())
     got = prediction_fields.ask(QUESTION)
-    if answered_by(before) == "model":  # a real LM: its own answer, validated
+    if lesson_api.answered_by(before) == "model":  # a real LM: its own answer, validated
         shape = (type(got.answer).__name__, 0 <= got.confidence <= 1,
                  all(isinstance(s, str) for s in got.sources))
         assert shape == ("str", True, True), "ask() should return a validated Answer"
@@ -121,6 +108,6 @@ def test_the_ask_errors_come_from_the_lm_answer():
         got = "`confidence`" in str(e)
     else:
         got = "no error"
-    if answered_by(before) == "model":
+    if lesson_api.answered_by(before) == "model":
         pytest.skip("a real LM does not claim a confidence of 4.0 on request")
     assert got is True, "ask() should validate the LM's Prediction with read_answer"

@@ -34,19 +34,6 @@ def failure(data):
     return f"returned {got!r}", ""
 
 
-def answered_by(before):
-    """Who answered the LM calls made since span number `before`: "script" when this
-    step's scripted answers did (exact values are known), "model" for a real provider or
-    a recorded cassette (only structure and types can be checked)."""
-    sources = {s.lm_source for s in lesson_api.spans()[before:] if s.kind == "lm"}
-    assert sources, "no LM call was made: the function should run the DSPy module"
-    assert "synthesized" not in sources, (
-        "the offline LM had no scripted answer for this prompt: pass the check's text to "
-        "DSPy unchanged, as the signature's input field"
-    )
-    return "script" if sources == {"scripted"} else "model"
-
-
 def test_module_registers_the_gil_probe():
     got = [name for name in dir(pydantic_serde) if name == "_gil_probe_drain"]
     assert got == ["_gil_probe_drain"], (
@@ -102,7 +89,7 @@ def test_round_trip_keeps_every_field_and_adds_the_total():
         pytest.skip("needs the LM the tutor configures")
     before = len(lesson_api.spans())
     got = pydantic_serde.extract_invoice(EMAIL).model_dump(mode="json")
-    if answered_by(before) == "model":  # a real LM: its own invoice, the Rust total
+    if lesson_api.answered_by(before) == "model":  # a real LM: its own invoice, the Rust total
         lines = sum(line["quantity"] * line["unit_price"] for line in got["lines"])
         assert got["total"] == pytest.approx(round(lines, 2)), (
             "extract_invoice() should fill `total` from compute_total()"

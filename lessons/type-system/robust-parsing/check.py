@@ -38,19 +38,6 @@ def predict_spans_during(fn, *args):
     return [s.name for s in lesson_api.spans()[before:] if s.kind == "module"].count("Predict")
 
 
-def answered_by(before):
-    """Who answered the LM calls made since span number `before`: "script" when this
-    step's scripted answers did (exact values are known), "model" for a real provider or
-    a recorded cassette (only structure and types can be checked)."""
-    sources = {s.lm_source for s in lesson_api.spans()[before:] if s.kind == "lm"}
-    assert sources, "no LM call was made: the function should run the DSPy module"
-    assert "synthesized" not in sources, (
-        "the offline LM had no scripted answer for this prompt: pass the check's text to "
-        "DSPy unchanged, as the signature's input field"
-    )
-    return "script" if sources == {"scripted"} else "model"
-
-
 def test_module_registers_the_gil_probe():
     got = [name for name in dir(robust_parsing) if name == "_gil_probe_drain"]
     assert got == ["_gil_probe_drain"], (
@@ -104,7 +91,7 @@ def test_topics_fallbacks(raw, expected):
 
 def needs_the_script(before):
     """Skip on a real LM: these tests need the offline LM's deliberately messy replies."""
-    if answered_by(before) == "model":
+    if lesson_api.answered_by(before) == "model":
         pytest.skip("needs the offline LM's scripted reply (a real LM answers differently)")
 
 
@@ -113,7 +100,7 @@ def test_a_clean_reply_is_read_typed():
         pytest.skip("needs the LM the tutor configures")
     before = len(lesson_api.spans())
     got = read(CLEAN)
-    if answered_by(before) == "model":  # a real LM: either path, a valid reading
+    if lesson_api.answered_by(before) == "model":  # a real LM: either path, a valid reading
         shape = (got.sentiment in ("positive", "neutral", "negative"),
                  0 <= got.confidence <= 1, got.parser in ("typed", "lenient"))
         assert shape == (True, True, True), f"read() should return a valid Reading: {got!r}"

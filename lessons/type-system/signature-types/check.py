@@ -41,19 +41,6 @@ def outcome(**changes):
     return f"returned {read(ticket)!r}"
 
 
-def answered_by(before):
-    """Who answered the LM calls made since span number `before`: "script" when this
-    step's scripted answers did (exact values are known), "model" for a real provider or
-    a recorded cassette (only structure and types can be checked)."""
-    sources = {s.lm_source for s in lesson_api.spans()[before:] if s.kind == "lm"}
-    assert sources, "no LM call was made: the function should run the DSPy module"
-    assert "synthesized" not in sources, (
-        "the offline LM had no scripted answer for this prompt: pass the check's text to "
-        "DSPy unchanged, as the signature's input field"
-    )
-    return "script" if sources == {"scripted"} else "model"
-
-
 def test_module_registers_the_gil_probe():
     got = [name for name in dir(signature_types) if name == "_gil_probe_drain"]
     assert got == ["_gil_probe_drain"], (
@@ -66,7 +53,7 @@ def test_triage_reads_every_field():
         pytest.skip("needs the LM the tutor configures")
     before = len(lesson_api.spans())
     got = read(signature_types.triage(REPORT))
-    if answered_by(before) == "model":  # a real LM: its own values, the same types
+    if lesson_api.answered_by(before) == "model":  # a real LM: its own values, the same types
         got = {name: type(value).__name__ for name, value in got.items()}
         want = {name: type(value).__name__ for name, value in EXPECTED.items()}
         want["assignee"] = got["assignee"] if got["assignee"] in ("str", "NoneType") else "str"

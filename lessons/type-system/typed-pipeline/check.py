@@ -15,19 +15,6 @@ EMAILS = [
 ]
 
 
-def answered_by(before):
-    """Who answered the LM calls made since span number `before`: "script" when this
-    step's scripted answers did (exact values are known), "model" for a real provider or
-    a recorded cassette (only structure and types can be checked)."""
-    sources = {s.lm_source for s in lesson_api.spans()[before:] if s.kind == "lm"}
-    assert sources, "no LM call was made: the function should run the DSPy module"
-    assert "synthesized" not in sources, (
-        "the offline LM had no scripted answer for this prompt: pass the check's text to "
-        "DSPy unchanged, as the signature's input field"
-    )
-    return "script" if sources == {"scripted"} else "model"
-
-
 def scripted_run():
     """run(EMAILS) with the offline LM's scripted replies; skipped on a real LM, whose
     replies to these emails are its own."""
@@ -35,7 +22,7 @@ def scripted_run():
         pytest.skip("needs the LM the tutor configures")
     before = len(lesson_api.spans())
     report = typed_pipeline.run(EMAILS)
-    if answered_by(before) == "model":
+    if lesson_api.answered_by(before) == "model":
         pytest.skip("needs the offline LM's scripted replies (a real LM answers differently)")
     return report
 

@@ -6,11 +6,11 @@
 use pyo3::prelude::*;
 
 fn main() -> PyResult<()> {
+    // Start the interpreter first (the template has no `auto-initialize`).
+    Python::initialize();
     let version = gil_probe::attach("import", |py| -> PyResult<String> {
         py.import("dspy")?.getattr("__version__")?.extract()
     })?;
     println!("Hello from Rust, DSPy {version}");
-    // Writes the GIL samples as JSON to $GIL_PROBE_OUT when the tutor sets it.
-    gil_probe::write_report().ok();
     Ok(())
 }

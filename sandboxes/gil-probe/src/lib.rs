@@ -32,7 +32,8 @@
 //! * `dropped`: samples not stored because a list was full ([`MAX_SAMPLES`]).
 
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard};
+use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard, Once};
 use std::time::Instant;
 
 use pyo3::marker::Ungil;
@@ -136,6 +137,7 @@ pub fn attach<F, R>(label: &'static str, f: F) -> R
 where
     F: for<'py> FnOnce(Python<'py>) -> R,
 {
+    report_at_exit_once();
     let before = state_before_attach();
     let t0 = Instant::now();
     let (result, t1, t2) = Python::attach(|py| {
@@ -247,7 +249,11 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
 /// The samples (like [`take`]) as one JSON object, same shape as [`drain`].
 /// For programs that embed Python and have no module to call `_gil_probe_drain()` on.
 pub fn take_json() -> String {
-    let mut labels: Vec<_> = take().into_iter().collect();
+    to_json(take())
+}
+
+fn to_json(taken: HashMap<&'static str, Samples>) -> String {
+    let mut labels: Vec<_> = taken.into_iter().collect();
     labels.sort_by_key(|(label, _)| *label);
     let list = |v: &[u64]| {
         let items: Vec<String> = v.iter().map(u64::to_string).collect();
@@ -273,15 +279,60 @@ pub fn take_json() -> String {
 
 /// If the environment variable `GIL_PROBE_OUT` names a file, write [`take_json`] to it
 /// and return `Ok(true)`; otherwise leave the samples in place and return `Ok(false)`.
-/// A binary step can call this at the end of `main` so the tutor can read its timings.
+/// A later call in the same process writes `<name>-1.json`, `<name>-2.json`… beside it,
+/// so no report overwrites another. A program run by the tutor need not call this: the
+/// first [`attach`] arranges for the samples left at exit to be written then.
 pub fn write_report() -> std::io::Result<bool> {
     match std::env::var_os("GIL_PROBE_OUT") {
         Some(path) if !path.is_empty() => {
-            std::fs::write(path, take_json())?;
+            std::fs::write(free_path(PathBuf::from(path)), take_json())?;
             Ok(true)
         }
         _ => Ok(false),
     }
+}
+
+fn free_path(path: PathBuf) -> PathBuf {
+    let stem = path.file_stem().unwrap_or_default().to_string_lossy().into_owned();
+    let mut candidate = path.clone();
+    let mut n = 0;
+    while candidate.exists() {
+        n += 1;
+        candidate = path.with_file_name(format!("{stem}-{n}.json"));
+    }
+    candidate
+}
+
+static AT_EXIT: Once = Once::new();
+
+extern "C" {
+    fn atexit(callback: extern "C" fn()) -> std::os::raw::c_int;
+}
+
+/// Runs when the program exits normally (after `main` returns, or `std::process::exit`):
+/// the samples not yet reported. Touches no Python, which may be gone by then.
+extern "C" fn report_left_samples() {
+    let taken = take();
+    if taken.is_empty() {
+        return;
+    }
+    if let Some(path) = std::env::var_os("GIL_PROBE_OUT").filter(|p| !p.is_empty()) {
+        let _ = std::fs::write(free_path(PathBuf::from(path)), to_json(taken));
+    }
+}
+
+/// Only when `GIL_PROBE_OUT` is set (a program the tutor runs): an extension module is
+/// never asked to, and a program run by hand writes nothing.
+fn report_at_exit_once() {
+    AT_EXIT.call_once(|| {
+        if std::env::var_os("GIL_PROBE_OUT").is_some_and(|p| !p.is_empty()) {
+            // SAFETY: registers a plain `extern "C" fn()` with the C runtime; it lives in
+            // this executable (extension modules never register: see above).
+            unsafe {
+                atexit(report_left_samples);
+            }
+        }
+    });
 }
 
 fn json_string(s: &str) -> String {
