@@ -77,7 +77,7 @@ def main() -> None:
     )
     assert first.verdict == "pass", first
 
-    env = build_env(ws.target_dir(step.kind), step.kind)
+    env = build_env(ws.target_dir())
     bare_cmd = build_command(step, cargo_target_name(step, "learner"))
     maturin_out = Path(tempfile.mkdtemp(prefix="tutor-bench-wheels-"))
     maturin_cmd = [

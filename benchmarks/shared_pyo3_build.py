@@ -35,7 +35,7 @@ def timed_build(ws: Workspace, step) -> tuple[float, list[str]]:
         step,
         cargo_target_name(step, "solution"),
         crate,
-        ws.target_dir(step.kind),
+        ws.target_dir(),
         ws.build_dir(step, "solution"),
         keep,
     )

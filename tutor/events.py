@@ -173,7 +173,8 @@ class TimeoutReport(Event):
 class SpanStarted(Event):
     span_id: str
     parent_id: str | None
-    kind: str  # module | lm | adapter_format | adapter_parse | tool | evaluate | compile
+    kind: str  # module | lm | adapter_format | adapter_parse | tool | evaluate | compile |
+    # retrieval | interpreter | binary (a program run by the check)
     name: str
     start: float  # seconds since the run started
 
@@ -196,6 +197,10 @@ class Span(Event):
     model: str | None = None
     lm_source: str | None = None  # cassette | scripted | task | synthesized | provider
     error: str | None = None
+    cache_hit: bool | None = None  # LM spans: answered from DSPy's cache
+    cost: float | None = None  # LM spans, USD: see cost_basis
+    cost_basis: str | None = None  # provider | nominal (offline price table) | cache
+    usage_total: dict[str, Any] | None = None  # other spans: LM calls, tokens, cost inside
 
 
 @dataclass

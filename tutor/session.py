@@ -102,7 +102,7 @@ class Session:
                 step,
                 cargo_target_name(step, variant),
                 crate,
-                ws.target_dir(step.kind),
+                ws.target_dir(),
                 ws.build_dir(step, variant),
                 emit,
                 cancel,

@@ -43,18 +43,22 @@ class BuildResult:
     disk_error: DiskError | None = None  # a full or read-only disk, not the learner's code
 
 
-def build_env(target_dir: Path, kind: str) -> dict[str, str]:
+def build_env(target_dir: Path) -> dict[str, str]:
+    """The same for both crate kinds, so one PyO3 build serves extensions and binaries.
+
+    PyO3 rebuilds itself when PYO3_PYTHON or PYO3_BUILD_EXTENSION_MODULE change, and its
+    features must match too: binary steps use no ``auto-initialize`` (their ``main``
+    calls ``Python::initialize()``) and link libpython from their own build.rs, which
+    PyO3 leaves out with the extension-module setting.
+    """
     env = dict(os.environ)
     env.update(
         CARGO_TARGET_DIR=str(target_dir),
         # Pinned so a changed PATH never makes PyO3 rebuild itself.
         PYO3_PYTHON=sys.executable,
+        PYO3_BUILD_EXTENSION_MODULE="1",  # what maturin >= 1.9.4 sets
         CARGO_TERM_COLOR="never",
     )
-    if kind == "extension":
-        env["PYO3_BUILD_EXTENSION_MODULE"] = "1"  # what maturin >= 1.9.4 sets
-    else:
-        env.pop("PYO3_BUILD_EXTENSION_MODULE", None)
     return env
 
 
@@ -98,7 +102,7 @@ def build(
     proc = subprocess.Popen(
         command,
         cwd=crate,
-        env=build_env(target_dir, step.kind),
+        env=build_env(target_dir),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         stdin=subprocess.DEVNULL,

@@ -26,7 +26,10 @@ from pydantic import BaseModel
 
 from tutor.events import Event, Span, SpanStarted
 from tutor.lm.offline import OFFLINE_MODEL, OfflineAnswerer, OfflineEngine
+from tutor.trace.cost import call_cost
+from tutor.trace.instrument import CACHE_PROBE, instrument, retriever_classes
 from tutor.trace.redact import redact, secret_values
+from tutor.trace.usage import add_call
 
 E = TypeVar("E", bound=Event)
 
@@ -41,6 +44,7 @@ class _Open:
     inputs: Any
     lm: Any = None
     prompt_key: Any = None  # the messages (or prompt) object the LM call received
+    cache_probe: list[bool] | None = None  # Cache.get hits during this LM call
 
 
 class SpanRecorder(BaseCallback):
@@ -57,12 +61,19 @@ class SpanRecorder(BaseCallback):
         self.root_id = root_id  # parent of top-level spans (a binary's run span), if any
         self.spans: list[Span] = []
         self._open: dict[str, _Open] = {}
+        self._parents: dict[str, str | None] = {}  # span → parent, for usage totals
+        self._totals: dict[str, dict[str, Any]] = {}  # span → LM usage inside it so far
         self._lock = threading.Lock()
+        instrument()
 
     # --- modules, adapters, tools, evaluate, compile ----------------------------------
 
     def on_module_start(self, call_id: str, instance: Any, inputs: dict[str, Any]) -> None:
-        self._start(call_id, "module", type(instance).__name__, _call_inputs(inputs))
+        inputs = _call_inputs(inputs)
+        if isinstance(instance, retriever_classes()):
+            self._start(call_id, "retrieval", type(instance).__name__, _query(instance, inputs))
+            return
+        self._start(call_id, "module", type(instance).__name__, inputs)
 
     def on_module_end(self, call_id: str, outputs: Any, exception: BaseException | None = None):
         self._end(call_id, outputs, exception)
@@ -87,9 +98,20 @@ class SpanRecorder(BaseCallback):
         self._end(call_id, outputs, exception)
 
     def on_evaluate_start(self, call_id: str, instance: Any, inputs: dict[str, Any]) -> None:
-        self._start(call_id, "evaluate", type(instance).__name__, inputs)
+        # Arguments not passed to __call__ come from the Evaluate instance.
+        metric = inputs.get("metric") or getattr(instance, "metric", None)
+        devset = inputs.get("devset") or getattr(instance, "devset", None) or []
+        shown = {
+            "program": type(inputs.get("program")).__name__,
+            "metric": getattr(metric, "__name__", None) or type(metric).__name__,
+            "devset_size": len(devset),
+            "num_threads": inputs.get("num_threads") or getattr(instance, "num_threads", None),
+        }
+        self._start(call_id, "evaluate", type(instance).__name__, shown)
 
     def on_evaluate_end(self, call_id: str, outputs: Any, exception=None) -> None:
+        if hasattr(outputs, "score") and hasattr(outputs, "results"):
+            outputs = {"score": outputs.score, "examples": len(outputs.results)}
         self._end(call_id, outputs, exception)
 
     def on_compile_start(self, call_id: str, instance: Any, inputs: dict[str, Any]) -> None:
@@ -130,6 +152,8 @@ class SpanRecorder(BaseCallback):
         messages, prompt = inputs.get("messages"), inputs.get("prompt")
         rest = {k: v for k, v in inputs.items() if k != "messages" and v}
         name = getattr(instance, "model", type(instance).__name__)
+        probe: list[bool] = []
+        CACHE_PROBE.set(probe)  # this call's context: Cache.get notes a hit in it
         self._start(
             call_id,
             "lm",
@@ -137,6 +161,7 @@ class SpanRecorder(BaseCallback):
             rest,
             lm=instance,
             prompt_key=messages if messages is not None else prompt,
+            cache_probe=probe,
         )
 
     def on_lm_end(self, call_id: str, outputs: Any, exception: BaseException | None = None):
@@ -147,15 +172,33 @@ class SpanRecorder(BaseCallback):
         key = span.prompt_key
         entry = _history_entry(span.lm, key)
         messages = key if isinstance(key, list) else [{"role": "user", "content": key}]
+        usage = _jsonable(entry["usage"]) if entry and entry.get("usage") else None
+        model = getattr(span.lm, "model", None)
+        cache_hit = bool(span.cache_probe)
+        cost, basis = call_cost(model, usage, entry.get("cost") if entry else None, cache_hit)
+        if exception is None:
+            self._add_usage(span.started.parent_id, usage, cost)
         self._finish(
             span,
             exception=exception,
             messages=_jsonable(messages),
             completion=None if outputs is None else [_completion_text(o) for o in outputs],
-            usage=_jsonable(entry["usage"]) if entry and entry.get("usage") else None,
-            model=getattr(span.lm, "model", None),
+            usage=usage,
+            model=model,
             lm_source=self._lm_source(span.lm, entry),
+            cache_hit=cache_hit,
+            cost=cost,
+            cost_basis=basis,
         )
+
+    def _add_usage(self, parent: str | None, usage: Any, cost: float | None) -> None:
+        """Count one LM call in every enclosing span's total (across threads too)."""
+        with self._lock:
+            seen = set()
+            while parent is not None and parent not in seen:
+                seen.add(parent)
+                add_call(self._totals.setdefault(parent, {}), usage, cost)
+                parent = self._parents.get(parent)
 
     def _lm_source(self, lm: Any, entry: dict[str, Any] | None) -> str | None:
         response = entry.get("response") if entry else None
@@ -188,9 +231,16 @@ class SpanRecorder(BaseCallback):
     def ingest(self, event: Event) -> None:
         """A span recorded in another process of this run (a binary's interpreter)."""
         event = _redacted(event)
-        if isinstance(event, Span):
+        if isinstance(event, SpanStarted):
+            with self._lock:
+                self._parents[event.span_id] = event.parent_id
+        elif isinstance(event, Span):
             with self._lock:
                 self.spans.append(event)
+                self._parents.pop(event.span_id, None)
+                self._totals.pop(event.span_id, None)  # it carries its own total
+            if event.kind == "lm" and not event.error:
+                self._add_usage(event.parent_id, event.usage, event.cost)
         self.emit(event)
 
     # --- shared -----------------------------------------------------------------------
@@ -205,6 +255,7 @@ class SpanRecorder(BaseCallback):
         )
         with self._lock:
             self._open[call_id] = _Open(started, _jsonable(inputs), **extra)
+            self._parents[call_id] = parent
         self.emit(_redacted(started))
 
     def _end(self, call_id: str, outputs: Any, exception: BaseException | None) -> None:
@@ -215,6 +266,11 @@ class SpanRecorder(BaseCallback):
 
     def _finish(self, span: _Open, exception: BaseException | None, **fields: Any) -> None:
         s = span.started
+        with self._lock:
+            self._parents.pop(s.span_id, None)
+            total = self._totals.pop(s.span_id, None)
+        if total and s.kind != "lm":
+            fields["usage_total"] = total
         error = fields.pop("error", None)
         if exception is not None:
             error = f"{type(exception).__name__}: {exception}"
@@ -240,6 +296,13 @@ def _redacted(event: E) -> E:
     secrets = secret_values()
     changes = {f.name: redact(getattr(event, f.name), secrets) for f in dataclasses.fields(event)}
     return dataclasses.replace(event, **changes)
+
+
+def _query(retriever: Any, inputs: dict[str, Any]) -> dict[str, Any]:
+    """A retrieval span's inputs: the query and k (the instance's when not passed)."""
+    args = inputs.get("args") or ()
+    query = inputs.get("query", inputs.get("query_or_queries", args[0] if args else None))
+    return {"query": query, "k": inputs.get("k") or getattr(retriever, "k", None)}
 
 
 def _call_inputs(inputs: dict[str, Any]) -> dict[str, Any]:

@@ -40,10 +40,10 @@ class Workspace:
     def gil_probe(self) -> Path:
         return self.meta / "crates" / "gil-probe"
 
-    def target_dir(self, kind: str) -> Path:
-        # One target dir per crate kind: extension builds set PYO3_BUILD_EXTENSION_MODULE,
-        # binaries must not, and PyO3 rebuilds whenever that changes.
-        return self.meta / "target" / kind
+    def target_dir(self) -> Path:
+        # One Cargo target dir for every step of both kinds: PyO3 compiles once
+        # (tutor/build/cargo.py keeps their PyO3 configuration identical).
+        return self.meta / "target" / "shared"
 
     def crate_dir(self, step: Step, variant: str = "learner") -> Path:
         """The step's crate; ``starter``/``solution`` variants live in a scratch area."""
