@@ -269,6 +269,7 @@ def cmd_check(args: argparse.Namespace, settings: Settings, course: Course) -> i
                             "summary": v.summary,
                             "timings": v.timings,
                             "errors": v.errors,
+                            "skipped": v.skipped,
                             "ok": good,
                         }
                         for v, good in results

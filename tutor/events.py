@@ -250,3 +250,4 @@ class Verdict(Event):
     summary: str = ""
     timings: dict[str, float] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # "test: reason" of each skipped test

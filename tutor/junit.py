@@ -25,5 +25,8 @@ def write_junit(path: Path, suite: str, results: list[tuple[Verdict, bool]]) -> 
                 case, "failure", message=f"{verdict.verdict}: {verdict.summary}"
             )
             failure.text = "\n\n".join(verdict.errors)
+        if verdict.skipped:  # the step's own tests that did not run, and why
+            out = ET.SubElement(case, "system-out")
+            out.text = "".join(f"skipped {line}\n" for line in verdict.skipped)
     path.parent.mkdir(parents=True, exist_ok=True)
     ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)

@@ -52,6 +52,9 @@ class Printer:
                 c.print(f"      got:      {escape(event.got or '')}", highlight=False)
         elif isinstance(event, TestResult) and event.outcome == "passed":
             c.print(f"  [green]✓[/] {escape(event.name)}", highlight=False)
+        elif isinstance(event, TestResult) and event.outcome == "skipped":
+            why = f": {escape(event.message)}" if event.message else ""
+            c.print(f"  [yellow]-[/] {escape(event.name)} skipped{why}", highlight=False)
         elif isinstance(event, RustPanic):
             where = f" at {event.file}:{event.line}:{event.column}" if event.file else ""
             c.print(f"  [red]Rust panic{where}:[/] {escape(event.message)}", highlight=False)

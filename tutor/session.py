@@ -285,17 +285,35 @@ def judge(
         return Verdict(
             step.id, "fail", "panic", f"Rust panicked{where}: {p.message}", timings, errors
         )
+    skipped = [t for t in o.tests if t.outcome == "skipped"]
+    skips = [f"{t.name}: {t.message}" if t.message else t.name for t in skipped]
+    skip_note = f", {len(skipped)} skipped" if skipped else ""
     if o.pytest_exit == 0 and o.tests and not failed:
-        n = len(o.tests)
-        return Verdict(step.id, "pass", "", f"All {n} check{'s' * (n != 1)} passed.", timings)
+        n, passed = len(o.tests), len(o.tests) - len(skipped)
+        if not passed:  # nothing was verified: not a pass
+            return Verdict(
+                step.id,
+                "error",
+                "skipped",
+                f"All {n} check{'s' * (n != 1)} were skipped: nothing was verified.",
+                timings,
+                skips,
+                skips,
+            )
+        if skipped:
+            summary = f"{passed} of {n} checks passed{skip_note}."
+        else:
+            summary = f"All {n} check{'s' * (n != 1)} passed."
+        return Verdict(step.id, "pass", "", summary, timings, [], skips)
     if o.pytest_exit == 1 and failed:
         return Verdict(
             step.id,
             "fail",
             "test",
-            f"{len(failed)} of {len(o.tests)} checks failed.",
+            f"{len(failed)} of {len(o.tests)} checks failed{skip_note}.",
             timings,
             errors,
+            skips,
         )
     if o.python_errors:
         e = o.python_errors[0]

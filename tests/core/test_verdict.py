@@ -27,6 +27,52 @@ def test_all_passed(course: Course):
     assert (v.verdict, v.summary) == ("pass", "All 2 checks passed.")
 
 
+def skipped(name="s", why="needs the LM the tutor configures"):
+    return TestResult(name=name, outcome="skipped", message=why)
+
+
+def test_skipped_tests_are_not_counted_as_passed(course: Course):
+    o = outcome(pytest_exit=0, tests=[passed(), passed("u"), skipped()])
+    v = judge(course.steps()[0], o, {})
+    assert (v.verdict, v.summary) == ("pass", "2 of 3 checks passed, 1 skipped.")
+    assert v.skipped == ["s: needs the LM the tutor configures"]
+
+
+def test_a_check_whose_tests_all_skip_verifies_nothing(course: Course):
+    v = judge(course.steps()[0], outcome(pytest_exit=0, tests=[skipped(), skipped("r")]), {})
+    assert (v.verdict, v.reason) == ("error", "skipped")
+    assert v.summary == "All 2 checks were skipped: nothing was verified."
+    assert len(v.skipped) == 2
+
+
+def test_failures_say_how_many_were_skipped(course: Course):
+    o = outcome(pytest_exit=1, tests=[failed(), skipped()])
+    v = judge(course.steps()[0], o, {})
+    assert v.summary == "1 of 2 checks failed, 1 skipped."
+
+
+def test_skipped_tests_in_junit_and_the_cli(course: Course, tmp_path):
+    import xml.etree.ElementTree as ET
+    from io import StringIO
+
+    from rich.console import Console
+
+    from tutor.junit import write_junit
+    from tutor.report import Printer
+
+    v = judge(course.steps()[0], outcome(pytest_exit=0, tests=[passed(), skipped()]), {})
+    write_junit(tmp_path / "r.xml", "suite", [(v, True)])
+    case = ET.parse(tmp_path / "r.xml").getroot().find("testcase")
+    assert case.find("system-out").text == "skipped s: needs the LM the tutor configures\n"
+    buffer = StringIO()
+    printer = Printer(Console(file=buffer, width=120, color_system=None))
+    printer(skipped())
+    printer(v)
+    printed = buffer.getvalue()
+    assert "- s skipped: needs the LM the tutor configures" in printed
+    assert "1 of 2 checks passed, 1 skipped." in printed
+
+
 def test_failed_tests(course: Course):
     v = judge(course.steps()[0], outcome(pytest_exit=1, tests=[passed(), failed()]), {})
     assert (v.verdict, v.reason) == ("fail", "test")

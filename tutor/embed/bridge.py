@@ -48,6 +48,12 @@ class Bridge:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Once the program has ended: take in its last frames, then stop (idempotent)."""
+        if self._listener.fileno() == -1:
+            return
         os.write(self._wake_w, b"x")
         self._thread.join(DRAIN_S + 1)
         for fd in (self._wake_r, self._wake_w):

@@ -96,7 +96,7 @@ class ReportPlugin:
                 name=report.nodeid.split("::")[-1],
                 outcome=outcome,
                 duration_s=report.duration,
-                message=_crash_message(report) if report.failed else "",
+                message=_crash_message(report) if report.failed else _skip_reason(report),
                 expected=expected,
                 got=got,
                 traceback=report.longreprtext[-MAX_TRACEBACK:] if report.failed else "",
@@ -121,6 +121,13 @@ class ReportPlugin:
 
 
 _SYNTAX_WHERE_RE = re.compile(r'^E\s+File "(?P<file>[^"]+)", line (?P<line>\d+)', re.M)
+
+
+def _skip_reason(report: pytest.TestReport) -> str:
+    """pytest.skip("why") keeps (file, line, "Skipped: why") as the report's longrepr."""
+    if report.skipped and isinstance(report.longrepr, tuple):
+        return str(report.longrepr[-1]).removeprefix("Skipped: ")
+    return ""
 
 
 def _crash_message(report: pytest.TestReport) -> str:

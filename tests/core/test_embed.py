@@ -1,0 +1,79 @@
+"""The import hook a binary's interpreter gets: lazy, and wired to the check's LM/trace.
+
+A plain ``python`` subprocess stands in for the embedded interpreter here (same
+start-up: site, PYTHONPATH, sitecustomize); tests/e2e/test_lesson_pack.py runs a real
+Rust program.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tutor.embed import SITE_DIR, wire
+from tutor.embed.bridge import Bridge
+from tutor.events import Event, Span
+from tutor.lm.offline import OfflineAnswerer, OfflineEngine
+from tutor.trace.recorder import SpanRecorder
+
+PROGRAM = """
+import json, sys
+before = "dspy" in sys.modules
+if sys.argv[1] == "ask":
+    import dspy
+    answer = dspy.Predict("question -> answer")(question="What is the tutor's hook?").answer
+else:
+    answer = None
+print(json.dumps({"dspy_before_import": before, "dspy_loaded": "dspy" in sys.modules,
+                  "answer": answer}))
+"""
+
+
+def run(argument: str, env_extra: dict[str, str]) -> dict:
+    env = dict(os.environ)
+    paths = [str(SITE_DIR), *(p for p in sys.path if p and os.path.isdir(p))]
+    env.update(PYTHONPATH=os.pathsep.join(paths), **env_extra)
+    done = subprocess.run(
+        [sys.executable, "-c", PROGRAM, argument], capture_output=True, text=True, env=env
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+@pytest.fixture
+def bridged():
+    events: list[Event] = []
+    answerer = OfflineAnswerer()
+    answerer.add_script("What is the tutor's hook?", {"answer": "sitecustomize"})
+    recorder = SpanRecorder(events.append, time.monotonic(), answerer)
+    parent = recorder.open_span("binary", "program", {})
+    with Bridge(recorder, OfflineEngine(answerer), {"model": "offline"}, parent) as bridge:
+        yield bridge, recorder, events, parent
+
+
+def test_a_program_that_never_imports_dspy_does_not_load_it(bridged):
+    bridge, recorder, events, _ = bridged
+    got = run("quiet", {wire.ENV_VAR: bridge.path})
+    assert got == {"dspy_before_import": False, "dspy_loaded": False, "answer": None}
+
+
+def test_importing_dspy_configures_the_checks_lm_and_trace(bridged):
+    bridge, recorder, events, parent = bridged
+    got = run("ask", {wire.ENV_VAR: bridge.path})
+    assert got["answer"] == "sitecustomize"
+    bridge.close()  # drain: the program's last frames are in
+    predict = [s for s in recorder.spans if s.kind == "module"]
+    lm = [s for s in recorder.spans if s.kind == "lm"]
+    assert [s.parent_id for s in predict] == [parent]
+    assert [s.lm_source for s in lm] == ["scripted"]
+    assert any(isinstance(e, Span) and e.kind == "lm" for e in events)
+
+
+def test_without_the_bridge_a_program_runs_as_it_is():
+    got = run("quiet", {})
+    assert got["dspy_loaded"] is False
