@@ -15,10 +15,13 @@ from tutor.events import (
     OutputDropped,
     PythonError,
     RustPanic,
+    Span,
     TestResult,
     TimeoutReport,
     Verdict,
 )
+from tutor.trace.describe import span_line, usage_text
+from tutor.trace.usage import total_usage
 
 MARKS = {"pass": "[green]✓ pass[/]", "fail": "[red]✗ fail[/]", "error": "[yellow]! error[/]"}
 
@@ -40,6 +43,7 @@ class Printer:
     def __init__(self, console: Console, verbose: bool = False) -> None:
         self.console = console
         self.verbose = verbose
+        self._spans: list[Span] = []  # this step's, for the totals (verbose)
 
     def __call__(self, event: Event) -> None:
         c = self.console
@@ -79,7 +83,16 @@ class Printer:
                 )
         elif isinstance(event, Notice):
             c.print(f"[yellow]note:[/] {escape(event.message)}", highlight=False)
+        elif isinstance(event, Span) and self.verbose:
+            self._spans.append(event)
+            line = span_line(event)
+            if line:
+                c.print(f"  [dim]trace[/] {escape(line)}", highlight=False)
         elif isinstance(event, Verdict):
+            if self.verbose and self._spans:
+                total = usage_text(total_usage(self._spans))
+                c.print(f"  [dim]trace[/] total: {escape(total)}", highlight=False)
+                self._spans = []
             c.print(
                 f"{MARKS[event.verdict]} {event.step_id}  {escape(event.summary)}  "
                 f"[dim]{format_timings(event.timings)}[/]",

@@ -86,7 +86,7 @@ def test_a_binary_step_reuses_the_extension_steps_pyo3_build(tmp_path):
             crate,
             ws.target_dir(),
             ws.build_dir(step, "solution"),
-            lambda e: lines.append(e.line) if isinstance(e, BuildOutput) else None,
+            lambda e, lines=lines: lines.append(e.line) if isinstance(e, BuildOutput) else None,
         )
         assert result.ok, "\n".join(lines)
         compiled[step.kind] = [ln.split()[1] for ln in lines if "Compiling " in ln]

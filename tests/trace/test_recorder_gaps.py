@@ -169,3 +169,28 @@ def test_enclosing_spans_total_their_calls_across_threads(recorder):
     lms = of_kind(recorder.spans, "lm")
     assert fanout.usage_total["lm_calls"] == 2
     assert fanout.usage_total["total_tokens"] == sum(s.usage["total_tokens"] for s in lms)
+
+
+def test_the_cli_and_the_trace_pane_show_the_new_facts(recorder):
+    from io import StringIO
+
+    from rich.console import Console
+
+    from tutor.events import Verdict
+    from tutor.report import Printer
+    from tutor.trace.describe import span_facts
+
+    retriever = dspy.retrievers.Embeddings(corpus=CORPUS, embedder=embed, k=1)
+    retriever("cargo")
+    dspy.Predict("question -> answer")(question="shown?")
+    buffer = StringIO()
+    printer = Printer(Console(file=buffer, width=200, color_system=None), verbose=True)
+    for span in recorder.spans:
+        printer(span)
+    printer(Verdict(step_id="s", verdict="pass"))
+    printed = buffer.getvalue()
+    assert "retrieval Embeddings" in printed and "query: 'cargo', k=1, 1 passages" in printed
+    assert "· synthesized · cost: $" in printed and "nominal: offline tokens priced" in printed
+    assert "total: 1 LM call, " in printed
+    (lm,) = of_kind(recorder.spans, "lm")
+    assert span_facts(lm)[0].startswith("cost: $")

@@ -20,6 +20,7 @@ from textual.widgets import Static, Tree
 from textual.widgets.tree import TreeNode
 
 from tutor.events import Span, SpanStarted
+from tutor.trace.describe import span_facts
 
 MAX_SPANS = 10_000
 KIND_LABELS = {
@@ -30,6 +31,9 @@ KIND_LABELS = {
     "tool": "tool",
     "evaluate": "evaluate",
     "compile": "compile",
+    "retrieval": "retrieve",
+    "interpreter": "interpreter",
+    "binary": "program",
 }
 LM_SOURCES = {
     "cassette": "cassette (a recorded answer)",
@@ -63,6 +67,8 @@ def span_label(span: Span | SpanStarted) -> str:
         return f"… {span.name} ({kind}) running"
     mark = "✗" if span.error else "✓"
     extra = f" · {span.lm_source}" if span.kind == "lm" and span.lm_source else ""
+    if span.kind == "lm" and span.cache_hit:
+        extra += " · cached"
     return f"{mark} {span.name} ({kind}) {format_duration(span.end - span.start)}{extra}"
 
 
@@ -79,6 +85,7 @@ def span_details(span: Span | SpanStarted) -> str:
         lines.append(f"model: {span.model}")
     if span.lm_source:
         lines.append(f"answered by: {LM_SOURCES.get(span.lm_source, span.lm_source)}")
+    lines += span_facts(span)
     if span.error:
         lines += ["", "error:", span.error]
     sections = [
@@ -120,13 +127,18 @@ class TracePane(Vertical):
 
 The DSPy calls of the last run, as a tree: modules (Predict, ChainOfThought…), the
 adapter formatting the prompt, each LM call and the parsing of its answer, each with
-its duration. `✓` finished, `✗` raised an error, `…` still running.
+its duration, retrievals (query, k, passages), evaluations (metric, dev-set size,
+score) and programs a binary step's check ran (their DSPy calls nest inside).
+`✓` finished, `✗` raised an error, `…` still running.
 
 Select a span (arrow keys or **j**/**k**) to see its inputs and outputs, the prompt
 messages, the completion, the token usage and which LM answered: a **cassette**
 (recorded), **scripted** (written by the lesson), **task** (the step's task model,
 answering from the prompt's rules and demos), **synthesized** (made up by the offline LM
-from the call) or a real **provider**. **c** copies the span's details.
+from the call) or a real **provider**, whether DSPy's cache answered, and the call's
+cost: the provider's, or for the offline LM a **nominal** price from a small table (for
+comparison only). Enclosing spans total the LM calls inside them, including calls made
+on `Parallel`/`batch` threads. **c** copies the span's details.
 """
 
     def __init__(self, *, id: str | None = None) -> None:
