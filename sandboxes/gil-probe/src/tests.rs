@@ -237,6 +237,24 @@ fn json_report_has_the_same_shape() {
     assert_eq!(take_json(), "{}");
 }
 
+#[test]
+fn a_second_report_never_overwrites_the_first() {
+    let _g = setup();
+    let dir = std::env::temp_dir().join(format!("gil-probe-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("gil-run.json");
+    std::env::set_var("GIL_PROBE_OUT", &out);
+    on_new_thread(|| attach("first", |_py| ()));
+    assert!(write_report().unwrap());
+    on_new_thread(|| attach("second", |_py| ()));
+    assert!(write_report().unwrap());
+    std::env::remove_var("GIL_PROBE_OUT");
+    let first = std::fs::read_to_string(&out).unwrap();
+    let second = std::fs::read_to_string(dir.join("gil-run-1.json")).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(first.starts_with("{\"first\":") && second.starts_with("{\"second\":"));
+}
+
 /// `cargo test --release -- --ignored --nocapture overhead`: cost of the probe per call.
 #[test]
 #[ignore = "prints timings; run by hand"]
