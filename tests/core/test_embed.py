@@ -11,7 +11,9 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -77,3 +79,63 @@ def test_importing_dspy_configures_the_checks_lm_and_trace(bridged):
 def test_without_the_bridge_a_program_runs_as_it_is():
     got = run("quiet", {})
     assert got["dspy_loaded"] is False
+
+
+class _ChatCompletions(BaseHTTPRequestHandler):
+    """A loopback OpenAI-compatible endpoint: answers every chat call, notes its auth."""
+
+    seen: list[str | None] = []
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.seen.append(self.headers.get("Authorization"))
+        content = "[[ ## answer ## ]]\nfrom the provider\n\n[[ ## completed ## ]]"
+        body = json.dumps(
+            {
+                "id": "1",
+                "object": "chat.completion",
+                "created": 0,
+                "model": "test-model",
+                "choices": [
+                    {
+                        "index": 0,
+                        "finish_reason": "stop",
+                        "message": {"role": "assistant", "content": content},
+                    }
+                ],
+                "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
+            }
+        ).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_provider_is_built_in_the_program_with_the_key_from_its_environment(monkeypatch):
+    key = "sk-test-provider-0123456789"
+    monkeypatch.setenv("OPENAI_API_KEY", key)  # the check's environment, inherited
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _ChatCompletions)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    events: list[Event] = []
+    recorder = SpanRecorder(events.append, time.monotonic(), None)
+    parent = recorder.open_span("binary", "program", {})
+    settings = {
+        "model": "openai/test-model",
+        "api_base": f"http://127.0.0.1:{server.server_port}/v1",
+    }
+    try:
+        with Bridge(recorder, None, settings, parent) as bridge:
+            got = run("ask", {wire.ENV_VAR: bridge.path})
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert got["answer"] == "from the provider"
+    assert _ChatCompletions.seen == [f"Bearer {key}"]
+    (lm,) = [s for s in recorder.spans if s.kind == "lm"]
+    assert (lm.lm_source, lm.model) == ("provider", "openai/test-model")
+    assert all(key not in e.to_json() for e in events)
