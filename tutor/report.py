@@ -89,10 +89,10 @@ class Printer:
             if line:
                 c.print(f"  [dim]trace[/] {escape(line)}", highlight=False)
         elif isinstance(event, Verdict):
-            if self.verbose and self._spans:
-                total = usage_text(total_usage(self._spans))
-                c.print(f"  [dim]trace[/] total: {escape(total)}", highlight=False)
-                self._spans = []
+            total = total_usage(self._spans)
+            if total["lm_calls"]:
+                c.print(f"  [dim]trace[/] total: {escape(usage_text(total))}", highlight=False)
+            self._spans = []
             c.print(
                 f"{MARKS[event.verdict]} {event.step_id}  {escape(event.summary)}  "
                 f"[dim]{format_timings(event.timings)}[/]",
