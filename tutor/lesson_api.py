@@ -13,6 +13,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -150,11 +151,12 @@ def run_binary(
 
     env["PYTHONPATH"] = os.pathsep.join([str(SITE_DIR), *paths])
     span = recorder.open_span("binary", program.name, {"args": list(args)})
-    engine = OfflineEngine(_context.answerer)
+    answerer = _context.answerer
     done: subprocess.CompletedProcess[str] | None = None
     error = None
     try:
-        with Bridge(recorder, engine, _context.lm_settings, span) as bridge:
+        engine_for = partial(OfflineEngine, answerer)  # rollout_id → engine
+        with Bridge(recorder, engine_for, _context.lm_settings, span) as bridge:
             env[wire.ENV_VAR] = bridge.path
             done = _run(program, args, input, timeout, env)
     except BaseException as e:  # a timeout, mostly: the span says so, the check sees it

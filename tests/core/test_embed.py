@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -29,6 +30,12 @@ before = "dspy" in sys.modules
 if sys.argv[1] == "ask":
     import dspy
     answer = dspy.Predict("question -> answer")(question="What is the tutor's hook?").answer
+elif sys.argv[1] == "rollouts":  # as BestOfN samples: copies with rollout_id, temperature 1
+    import dspy
+    answer = []
+    for i in range(4):
+        with dspy.context(lm=dspy.settings.lm.copy(rollout_id=i, temperature=1.0)):
+            answer.append(dspy.Predict("question -> answer")(question="vary me").answer)
 else:
     answer = None
 print(json.dumps({"dspy_before_import": before, "dspy_loaded": "dspy" in sys.modules,
@@ -54,7 +61,7 @@ def bridged():
     answerer.add_script("What is the tutor's hook?", {"answer": "sitecustomize"})
     recorder = SpanRecorder(events.append, time.monotonic(), answerer)
     parent = recorder.open_span("binary", "program", {})
-    with Bridge(recorder, OfflineEngine(answerer), {"model": "offline"}, parent) as bridge:
+    with Bridge(recorder, partial(OfflineEngine, answerer), {"model": "offline"}, parent) as bridge:
         yield bridge, recorder, events, parent
 
 
@@ -139,3 +146,19 @@ def test_a_provider_is_built_in_the_program_with_the_key_from_its_environment(mo
     (lm,) = [s for s in recorder.spans if s.kind == "lm"]
     assert (lm.lm_source, lm.model) == ("provider", "openai/test-model")
     assert all(key not in e.to_json() for e in events)
+
+
+def test_rollouts_reach_the_checks_offline_lm(bridged):
+    import dspy
+
+    from tutor.lm.offline import make_offline_lm
+
+    bridge, recorder, events, _ = bridged
+    got = run("rollouts", {wire.ENV_VAR: bridge.path})["answer"]
+    here = make_offline_lm(recorder.answerer)
+    want = []
+    for i in range(4):
+        with dspy.context(lm=here.copy(rollout_id=i, temperature=1.0), adapter=None):
+            want.append(dspy.Predict("question -> answer")(question="vary me").answer)
+    assert got == want, "the program's samples are the ones the check's LM gives"
+    assert len(set(got)) > 1, "samples vary by rollout_id"

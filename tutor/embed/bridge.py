@@ -18,6 +18,7 @@ import socket
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from tutor.embed import wire
@@ -27,9 +28,15 @@ DRAIN_S = 2.0  # after the program ended: how long its last frames may take to a
 
 
 class Bridge:
-    def __init__(self, recorder: Any, engine: Any, lm_settings: dict[str, Any], parent_id: str):
+    def __init__(
+        self,
+        recorder: Any,
+        engine_for: Callable[[int | None], Any],
+        lm_settings: dict[str, Any],
+        parent_id: str,
+    ):
         self.recorder = recorder
-        self.engine = engine  # the step's offline engine (unused with a real provider)
+        self.engine_for = engine_for  # rollout_id → the step's offline engine (not for providers)
         self.welcome = {
             "settings": lm_settings,
             "origin": recorder.origin,
@@ -100,11 +107,13 @@ class Bridge:
         if op == "hello":
             reply: Any = ("ok", self.welcome)
         else:  # "complete" / "stream": an offline LM request
+            request, rollout = payload
             try:
+                engine = self.engine_for(rollout)
                 if op == "stream":
-                    reply = ("ok", list(self.engine.stream(payload)))
+                    reply = ("ok", list(engine.stream(request)))
                 else:
-                    reply = ("ok", self.engine.complete(payload))
+                    reply = ("ok", engine.complete(request))
             except Exception as e:  # the program sees the same error the engine raised
                 reply = ("error", _picklable(e))
         with contextlib.suppress(OSError):

@@ -41,21 +41,31 @@ class _Link:
 
 
 class RemoteOfflineEngine:
-    """A DSPy engine whose answers come from the check's offline LM."""
+    """A DSPy engine whose answers come from the check's offline LM.
 
-    def __init__(self, link: _Link) -> None:
+    Like OfflineEngine it carries the ``rollout_id`` of the LM copy it serves
+    (OfflineLM.copy binds it), so Refine/BestOfN samples vary in a program too.
+    """
+
+    supports_function_calling = True  # as OfflineEngine: adapters may send tools natively
+
+    def __init__(self, link: _Link, rollout: int | None = None) -> None:
         self._link = link
+        self.rollout = rollout
 
     def complete(self, request: Any) -> Any:
-        return self._link.call("complete", request)
+        return self._link.call("complete", (request, self.rollout))
 
     def stream(self, request: Any) -> Any:
-        return iter(self._link.call("stream", request))
+        return iter(self._link.call("stream", (request, self.rollout)))
+
+    def with_rollout(self, rollout: int | None) -> RemoteOfflineEngine:
+        return RemoteOfflineEngine(self._link, rollout)
 
 
 class AsyncRemoteOfflineEngine:
-    def __init__(self, link: _Link) -> None:
-        self._sync = RemoteOfflineEngine(link)
+    def __init__(self, link: _Link, rollout: int | None = None) -> None:
+        self._sync = RemoteOfflineEngine(link, rollout)
 
     async def complete(self, request: Any) -> Any:
         return self._sync.complete(request)
@@ -63,6 +73,9 @@ class AsyncRemoteOfflineEngine:
     async def stream(self, request: Any) -> Any:
         for event in self._sync.stream(request):
             yield event
+
+    def with_rollout(self, rollout: int | None) -> AsyncRemoteOfflineEngine:
+        return AsyncRemoteOfflineEngine(self._sync._link, rollout)
 
 
 def configure() -> None:
@@ -79,13 +92,13 @@ def configure() -> None:
     import dspy
     from dspy.dsp.utils import settings as dspy_settings
 
-    from tutor.lm.offline import OFFLINE_MODEL
+    from tutor.lm.offline import OFFLINE_MODEL, OfflineLM
     from tutor.lm.settings import OFFLINE, LMSettings, build_lm
     from tutor.trace.recorder import SpanRecorder
 
     settings = LMSettings(**welcome["settings"])
     if settings.model == OFFLINE:
-        lm = dspy.LM(
+        lm = OfflineLM(
             OFFLINE_MODEL,
             engine=RemoteOfflineEngine(link),
             async_engine=AsyncRemoteOfflineEngine(link),

@@ -236,12 +236,18 @@ class OfflineEngine:
     def stream(self, request: Request) -> Iterator[StreamEvent]:
         return _word_events(self.complete(request))
 
+    def with_rollout(self, rollout: int | None) -> OfflineEngine:
+        return OfflineEngine(self.answerer, rollout)
+
 
 class AsyncOfflineEngine:
     """Async engine for ``acall`` and async streaming; same answers as the sync one."""
 
     def __init__(self, answerer: OfflineAnswerer, rollout: int | None = None) -> None:
         self._sync = OfflineEngine(answerer, rollout)
+
+    def with_rollout(self, rollout: int | None) -> AsyncOfflineEngine:
+        return AsyncOfflineEngine(self._sync.answerer, rollout)
 
     async def complete(self, request: Request) -> Response:
         return self._sync.complete(request)
@@ -272,11 +278,12 @@ class OfflineLM(dspy.LM):
 
     def copy(self, **kwargs: Any) -> OfflineLM:
         copied = super().copy(**kwargs)
-        engine = copied._engine_spec
+        # Any engine pair with with_rollout(): these, and a binary step's (tutor/embed).
+        engine, async_engine = copied._engine_spec, copied._async_engine_spec
         rollout = copied.kwargs.get("rollout_id")
-        if isinstance(engine, OfflineEngine) and engine.rollout != rollout:
-            copied._engine_spec = OfflineEngine(engine.answerer, rollout)
-            copied._async_engine_spec = AsyncOfflineEngine(engine.answerer, rollout)
+        if hasattr(engine, "with_rollout") and engine.rollout != rollout:
+            copied._engine_spec = engine.with_rollout(rollout)
+            copied._async_engine_spec = async_engine.with_rollout(rollout)
         return copied
 
 
