@@ -22,6 +22,7 @@ from tutor.course import Course, Step, bundled_course_dir, load_course
 from tutor.errors import TutorError
 from tutor.events import Event, Verdict
 from tutor.junit import write_junit
+from tutor.lint import command as lint_command
 from tutor.report import Printer
 from tutor.workspace import Workspace
 from tutor.workspace.backups import apply_solution, list_backups, reset_step, restore
@@ -38,8 +39,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = load_settings(args.config, args.workspace, args.lessons, args.lm)
-        course = load_course(settings.lessons or bundled_course_dir())
-        handler: Callable[[argparse.Namespace, Settings, Course], int] = args.handler
+        # lint, lm and inspect work without (or on a broken) course: they load what they need
+        needs_course = getattr(args, "needs_course", True)
+        course = load_course(settings.lessons or bundled_course_dir()) if needs_course else None
+        handler: Callable[[argparse.Namespace, Settings, Course | None], int] = args.handler
         return handler(args, settings, course)
     except TutorError as e:
         err.print(f"[red]error:[/] {e}")
@@ -136,6 +139,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--backup", type=Path, help="a folder listed by `restore --list`")
     s.add_argument("--list", action="store_true", help="list the step's backups")
     s.set_defaults(handler=cmd_restore)
+
+    lint_command.register(sub)
     return p
 
 
