@@ -41,7 +41,7 @@ def register(sub: Any) -> None:
 
 
 def cmd_lint(args: argparse.Namespace, settings: Any, _course: object) -> int:
-    from tutor.cli import _lm_settings, _scratch_workspace, err, out
+    from tutor.cli import _lm_settings, _scratch_workspace, err
     from tutor.course import bundled_course_dir, load_course
     from tutor.errors import FileError
     from tutor.lint import LintOptions, lint_course

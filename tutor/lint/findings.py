@@ -23,7 +23,6 @@ RULES: dict[str, str] = {
     "deprecated-api": "a solution uses a deprecated or removed PyO3 or DSPy API",
     "slow-check": "a step's warm check takes longer than the limit (5 s)",
 }
-BUILD_RULES = {"rust-block", "starter-passes", "starter-import-error", "solution-fails", "slow-check"}
 
 
 @dataclass(frozen=True)
