@@ -16,8 +16,23 @@ from tutor.lint.findings import Finding
 
 MIN_TESTS = 3
 _SOURCE_PATH_RE = re.compile(r"(\.rs\b|(^|[/\\])src([/\\]|$)|\bCargo\.toml\b)")
-_READERS = {"open", "read_text", "read_bytes", "readlines", "glob", "rglob", "iterdir", "walk",
-            "listdir", "scandir", "fdopen", "check_output", "run", "Popen", "loadtxt"}
+_READERS = {
+    "open",
+    "read_text",
+    "read_bytes",
+    "readlines",
+    "glob",
+    "rglob",
+    "iterdir",
+    "walk",
+    "listdir",
+    "scandir",
+    "fdopen",
+    "check_output",
+    "run",
+    "Popen",
+    "loadtxt",
+}
 _PATH_MAKERS = {"Path", "PurePath", "join", "joinpath"}
 _INSPECT_READERS = {"getsource", "getsourcelines", "getsourcefile", "findsource", "getfile"}
 

@@ -29,8 +29,12 @@ def load_list(path: Path = DATA) -> tuple[tuple[Deprecated, ...], tuple[Deprecat
     """(PyO3 entries, DSPy entries)."""
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     pyo3 = tuple(
-        Deprecated(e["name"], re.compile(e.get("pattern", rf"\b{re.escape(e['name'])}\b")),
-                   e["use"], e["why"])
+        Deprecated(
+            e["name"],
+            re.compile(e.get("pattern", rf"\b{re.escape(e['name'])}\b")),
+            e["use"],
+            e["why"],
+        )
         for e in data["pyo3"]
     )
     dspy = tuple(

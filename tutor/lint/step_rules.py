@@ -42,7 +42,7 @@ def readme_findings(step: Step) -> list[Finding]:
         findings.append(
             Finding(
                 step.readme,
-                text.count("\n") + 1,
+                max(1, len(text.splitlines())),  # the end, where the section belongs
                 "no-done-section",
                 'add a "## Done looks like" section at the end: what the learner sees '
                 "when the step passes",
