@@ -77,7 +77,10 @@ def write(path: Path, text: str) -> Path:
 
 @pytest.fixture
 def pack(tmp_path: Path) -> Path:
-    root = tmp_path / "pack"
+    return make_pack(tmp_path / "pack")
+
+
+def make_pack(root: Path) -> Path:
     write(root / "course.toml", 'format_version = 1\nid = "tiny"\ntitle = "T"\nmodules = ["m"]\n')
     write(root / "m" / "module.toml", 'id = "m"\ntitle = "M"\nsteps = ["hello"]\n')
     step = root / "m" / "hello"
