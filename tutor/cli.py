@@ -23,6 +23,7 @@ from tutor.errors import TutorError
 from tutor.events import Event, Verdict
 from tutor.junit import write_junit
 from tutor.lint import command as lint_command
+from tutor.lm import command as lm_command
 from tutor.report import Printer
 from tutor.workspace import Workspace
 from tutor.workspace.backups import apply_solution, list_backups, reset_step, restore
@@ -141,6 +142,7 @@ def _parser() -> argparse.ArgumentParser:
     s.set_defaults(handler=cmd_restore)
 
     lint_command.register(sub)
+    lm_command.register(sub)
     return p
 
 
