@@ -21,6 +21,7 @@ from tutor.config import APP, Settings, load_settings
 from tutor.course import Course, Step, bundled_course_dir, load_course
 from tutor.errors import TutorError
 from tutor.events import Event, Verdict
+from tutor.inspect import command as inspect_command
 from tutor.junit import write_junit
 from tutor.lint import command as lint_command
 from tutor.lm import command as lm_command
@@ -143,6 +144,7 @@ def _parser() -> argparse.ArgumentParser:
 
     lint_command.register(sub)
     lm_command.register(sub)
+    inspect_command.register(sub)
     return p
 
 
