@@ -160,3 +160,13 @@ def test_every_finding_says_what_to_do(pack):
     assert f.text().endswith(
         "few-hints 2 hints; give at least 3, from a nudge, to the API to use, to nearly the answer"
     )
+
+
+def test_one_starter_file_with_a_todo_is_enough(pack):
+    toml = step(pack) / "step.toml"
+    toml.write_text(
+        toml.read_text().replace('files = ["src/lib.rs"]', 'files = ["src/lib.rs", "m.py"]')
+    )
+    for side in ("starter", "solution"):
+        write(step(pack) / side / "m.py", "# context the learner reads\n")
+    assert found(pack) == []

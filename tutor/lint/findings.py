@@ -15,7 +15,7 @@ RULES: dict[str, str] = {
     "and is not marked ```rust,ignore",
     "few-tests": "a check has fewer than three tests",
     "reads-source": "a check reads the learner's source text instead of testing behaviour",
-    "no-todo": "a starter file holds no TODO marker",
+    "no-todo": "no starter file of the step holds a TODO marker",
     "starter-passes": "the starter passes its check",
     "starter-import-error": "the starter fails with an import error, not a message that "
     "points the way",
