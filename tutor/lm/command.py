@@ -66,20 +66,18 @@ def provenance(settings: Settings, flag_model: str | None) -> list[Value]:
     """Each LM value in effect and the layer it came from (same order as load_settings)."""
     config = _config_lm(settings.config_path)
     model = settings.lm.model
-    if flag_model:
-        model_source = "flag --lm"
-    elif os.environ.get(ENV_LM):
-        model_source = f"env {ENV_LM}"
-    elif "model" in config:
-        model_source = config["model"]
-    else:
-        model_source = "default"
-    if os.environ.get(ENV_LM_API_BASE):
-        base_source = f"env {ENV_LM_API_BASE}"
-    elif "api_base" in config:
-        base_source = config["api_base"]
-    else:
-        base_source = "default (the provider's own)"
+    env = os.environ
+    model_source = _first(
+        (bool(flag_model), "flag --lm"),
+        (bool(env.get(ENV_LM)), f"env {ENV_LM}"),
+        ("model" in config, config.get("model", "")),
+        (True, "default"),
+    )
+    base_source = _first(
+        (bool(env.get(ENV_LM_API_BASE)), f"env {ENV_LM_API_BASE}"),
+        ("api_base" in config, config.get("api_base", "")),
+        (True, "default (the provider's own)"),
+    )
     values = [
         Value("model", model, model_source),
         Value("api_base", settings.lm.api_base, base_source),
@@ -99,6 +97,11 @@ def provenance(settings: Settings, flag_model: str | None) -> list[Value]:
         )
     )
     return values
+
+
+def _first(*layers: tuple[bool, str]) -> str:
+    """The source of the highest layer that sets the value (flag > env > config > default)."""
+    return next(source for present, source in layers if present)
 
 
 def config_target(flag: Path | None) -> Path:
