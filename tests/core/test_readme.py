@@ -28,3 +28,8 @@ def test_headings_skip_code_blocks():
 def test_display_drops_rustdoc_attributes_so_the_app_highlights_rust():
     got = for_display(TEXT).splitlines()[2]
     assert got == "```rust"
+
+
+def test_display_leaves_plain_fences_and_their_code_alone():
+    text = "```rust\nlet kept = 1;\n```\n"
+    assert for_display(text) == text

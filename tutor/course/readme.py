@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 _FENCE_RE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})(?P<info>[^`]*)$")
 _HEADING_RE = re.compile(r"^ {0,3}#{1,6}\s+(?P<text>.+?)\s*#*\s*$")
+_RUST_ATTRS_RE = re.compile(r"^( {0,3}(?:`{3,}|~{3,})[ \t]*)(rust|rs)[, \t][^`\n]*$", re.M)
 RUST_LANGS = {"rust", "rs"}
 
 
@@ -84,4 +85,4 @@ def _fenced_lines(text: str) -> set[int]:
 
 def for_display(text: str) -> str:
     """Drop rustdoc attributes from fence info strings (```rust,ignore → ```rust)."""
-    return re.sub(r"^( {0,3}(?:`{3,}|~{3,})\s*)(rust|rs)[,\s][^`\n]*$", r"\1\2", text, flags=re.M)
+    return _RUST_ATTRS_RE.sub(r"\1\2", text)
