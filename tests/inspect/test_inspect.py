@@ -190,3 +190,31 @@ def test_generated_rust_compiles_and_round_trips(program: Path, tmp_path: Path, 
         timeout=30,
     )
     assert bad.returncode != 0 and "unknown variant `rude`" in bad.stderr
+
+
+def test_abstract_collections_and_unions_map_to_rust():
+    import typing
+
+    from tutor.inspect.child import describe_type
+    from tutor.inspect.rust import RustWriter
+
+    w = RustWriter([])
+    got = [
+        w.rust_type(describe_type(tp, {}), "S", "f")[0]
+        for tp in (
+            typing.Sequence[int],
+            typing.Mapping[str, float],
+            set[str],
+            int | None,
+            int | str,
+            tuple[float, ...],
+        )
+    ]
+    assert got == [
+        "Vec<i64>",
+        "HashMap<String, f64>",
+        "Vec<String>",
+        "Option<i64>",
+        "serde_json::Value",
+        "Vec<f64>",
+    ]

@@ -15,6 +15,7 @@ import sys
 import traceback
 import types
 import typing
+from collections import abc
 from pathlib import Path
 from typing import Any
 
@@ -40,14 +41,14 @@ def describe_type(tp: Any, models: dict[str, Any]) -> dict[str, Any]:
             else {"kind": "union", "items": [describe_type(a, models) for a in rest]}
         )
         return {"kind": "optional", "inner": inner} if len(rest) < len(args) else inner
-    if origin in (list, set, frozenset, typing.Sequence) or tp in (list, set):
+    if origin in (list, set, frozenset, abc.Sequence, abc.Set) or tp in (list, set):
         item = describe_type(args[0], models) if args else {"kind": "any"}
         return {"kind": "list", "item": item}
     if origin is tuple:
         if len(args) == 2 and args[1] is Ellipsis:
             return {"kind": "list", "item": describe_type(args[0], models)}
         return {"kind": "tuple", "items": [describe_type(a, models) for a in args]}
-    if origin in (dict, typing.Mapping) or tp is dict:
+    if origin in (dict, abc.Mapping) or tp is dict:
         key, value = args if args else (str, Any)
         return {
             "kind": "dict",
