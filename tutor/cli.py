@@ -23,7 +23,10 @@ from tutor.course import Course, Step, bundled_course_dir, load_course
 from tutor.errors import TutorError
 from tutor.events import Event, Verdict
 from tutor.fserrors import disk_error
+from tutor.inspect import command as inspect_command
 from tutor.junit import write_junit
+from tutor.lint import command as lint_command
+from tutor.lm import command as lm_command
 from tutor.report import Printer
 from tutor.workspace import Workspace
 from tutor.workspace.backups import apply_solution, list_backups, reset_step, restore
@@ -41,8 +44,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = load_settings(args.config, args.workspace, args.lessons, args.lm)
-        course = load_course(settings.lessons or bundled_course_dir())
-        handler: Callable[[argparse.Namespace, Settings, Course], int] = args.handler
+        # lint, lm and inspect work without (or on a broken) course: they load what they need
+        needs_course = getattr(args, "needs_course", True)
+        course = load_course(settings.lessons or bundled_course_dir()) if needs_course else None
+        handler: Callable[[argparse.Namespace, Settings, Course | None], int] = args.handler
         return handler(args, settings, course)
     except TutorError as e:
         err.print(f"[red]error:[/] {escape(str(e))}")
@@ -149,6 +154,10 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--backup", type=Path, help="a folder listed by `restore --list`")
     s.add_argument("--list", action="store_true", help="list the step's backups")
     s.set_defaults(handler=cmd_restore)
+
+    lint_command.register(sub)
+    lm_command.register(sub)
+    inspect_command.register(sub)
     return p
 
 

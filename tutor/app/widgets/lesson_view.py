@@ -8,6 +8,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Markdown
 
 from tutor.course.model import Step
+from tutor.course.readme import for_display
 
 
 def lesson_markdown(step: Step, hints_shown: int, hint_key: str) -> str:
@@ -68,7 +69,7 @@ are highlighted. Scroll with the arrow keys, **Page Up**/**Page Down**, or the m
         if self._rendered == self.source:
             return
         self._rendered = self.source
-        done = self.query_one(Markdown).update(self.source)
+        done = self.query_one(Markdown).update(for_display(self.source))
         self.run_worker(self._after(done, self._at_end), group="lesson", exclusive=True)
 
     async def _after(self, done: AwaitComplete, at_end: bool) -> None:
