@@ -29,7 +29,11 @@ struct Controller {
 
 impl Controller {
     fn new(max: usize, target: Duration) -> Self {
-        Controller { limit: 1, max, target }
+        Controller {
+            limit: 1,
+            max,
+            target,
+        }
     }
 
     /// Adjust the limit after one call; returns the new limit.
@@ -79,7 +83,8 @@ struct Consumer {
 impl Consumer {
     fn finish(&mut self, done: Result<Done, tokio::task::JoinError>) -> PyResult<()> {
         let (index, latency, answer) = done.map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
-        self.limits.push(self.controller.observe(latency, answer.is_ok()));
+        self.limits
+            .push(self.controller.observe(latency, answer.is_ok()));
         self.answers[index] = Some(answer?);
         Ok(())
     }
@@ -132,13 +137,18 @@ fn process(
         loop {
             // TODO: don't take another item while the calls in flight have reached the
             //       controller's limit: finish one first (consumer.finish).
-            let Some((index, question)) = rx.recv().await else { break };
+            let Some((index, question)) = rx.recv().await else {
+                break;
+            };
             let predict = Arc::clone(&predict);
-            calls.spawn(pyo3_async_runtimes::tokio::scope(locals.clone(), async move {
-                let start = Instant::now();
-                let answer = one_call(&predict, question).await;
-                (index, start.elapsed(), answer)
-            }));
+            calls.spawn(pyo3_async_runtimes::tokio::scope(
+                locals.clone(),
+                async move {
+                    let start = Instant::now();
+                    let answer = one_call(&predict, question).await;
+                    (index, start.elapsed(), answer)
+                },
+            ));
             peak_in_flight = peak_in_flight.max(calls.len());
         }
         while let Some(done) = calls.join_next().await {

@@ -105,13 +105,16 @@ fn run_batch(
                 .await
                 .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
             let (predict, gauge) = (Arc::clone(&predict), Arc::clone(&gauge));
-            tasks.spawn(pyo3_async_runtimes::tokio::scope(locals.clone(), async move {
-                gauge.enter();
-                let answer = one_call(&predict, question).await;
-                gauge.leave();
-                drop(permit);
-                (index, answer)
-            }));
+            tasks.spawn(pyo3_async_runtimes::tokio::scope(
+                locals.clone(),
+                async move {
+                    gauge.enter();
+                    let answer = one_call(&predict, question).await;
+                    gauge.leave();
+                    drop(permit);
+                    (index, answer)
+                },
+            ));
             // Collect what has finished so far, so errors surface early.
             while let Some(done) = tasks.try_join_next() {
                 let (i, answer) = done.map_err(|e| PyRuntimeError::new_err(e.to_string()))?;

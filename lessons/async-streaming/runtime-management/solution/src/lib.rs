@@ -76,15 +76,18 @@ async fn work(
         };
         while calls.try_join_next().is_some() {} // forget finished calls
         let (predict, stats) = (Arc::clone(&predict), Arc::clone(&stats));
-        calls.spawn(pyo3_async_runtimes::tokio::scope(locals.clone(), async move {
-            let now = stats.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
-            stats.peak_in_flight.fetch_max(now, Ordering::SeqCst);
-            let answer = one_call(&predict, job.question).await;
-            stats.in_flight.fetch_sub(1, Ordering::SeqCst);
-            stats.completed.fetch_add(1, Ordering::SeqCst);
-            let _ = job.reply.send(answer); // the asker may have given up
-            drop(permit);
-        }));
+        calls.spawn(pyo3_async_runtimes::tokio::scope(
+            locals.clone(),
+            async move {
+                let now = stats.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                stats.peak_in_flight.fetch_max(now, Ordering::SeqCst);
+                let answer = one_call(&predict, job.question).await;
+                stats.in_flight.fetch_sub(1, Ordering::SeqCst);
+                stats.completed.fetch_add(1, Ordering::SeqCst);
+                let _ = job.reply.send(answer); // the asker may have given up
+                drop(permit);
+            },
+        ));
     }
     while calls.join_next().await.is_some() {} // a clean shutdown joins everything
 }

@@ -98,12 +98,18 @@ async fn parse(pieces: Vec<Vec<u8>>) -> Result<Vec<Frame>, SseError> {
 /// `await parse_sse([b"data: ...", ...])`: the stream as a list of
 /// `dspy.streaming.StreamResponse`, ending with one last (empty) chunk per field.
 #[pyfunction]
-fn parse_sse<'py>(py: Python<'py>, pieces: Vec<Bound<'py, PyBytes>>) -> PyResult<Bound<'py, PyAny>> {
+fn parse_sse<'py>(
+    py: Python<'py>,
+    pieces: Vec<Bound<'py, PyBytes>>,
+) -> PyResult<Bound<'py, PyAny>> {
     let pieces: Vec<Vec<u8>> = pieces.iter().map(|p| p.as_bytes().to_vec()).collect();
     pyo3_async_runtimes::tokio::future_into_py(py, async move {
         let frames = parse(pieces).await?;
         gil_probe::attach("to_stream_responses", |py| {
-            let response = py.import("dspy")?.getattr("streaming")?.getattr("StreamResponse")?;
+            let response = py
+                .import("dspy")?
+                .getattr("streaming")?
+                .getattr("StreamResponse")?;
             let mut out = Vec::with_capacity(frames.len());
             let mut fields: Vec<String> = Vec::new();
             for frame in frames {
@@ -112,7 +118,11 @@ fn parse_sse<'py>(py: Python<'py>, pieces: Vec<Bound<'py, PyBytes>>) -> PyResult
                         if !fields.contains(&field) {
                             fields.push(field.clone());
                         }
-                        out.push(response.call1((PREDICT_NAME, field, chunk, false))?.unbind());
+                        out.push(
+                            response
+                                .call1((PREDICT_NAME, field, chunk, false))?
+                                .unbind(),
+                        );
                     }
                     Frame::Done => {
                         for field in &fields {

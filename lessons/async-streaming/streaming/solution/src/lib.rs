@@ -46,7 +46,9 @@ impl ChunkStream {
         pyo3_async_runtimes::tokio::future_into_py(py, async move {
             match rx.lock().await.recv().await {
                 Some(Event::Chunk { field, text }) => Ok(("chunk".to_string(), field, text)),
-                Some(Event::Final { answer }) => Ok(("final".to_string(), FIELD.to_string(), answer)),
+                Some(Event::Final { answer }) => {
+                    Ok(("final".to_string(), FIELD.to_string(), answer))
+                }
                 Some(Event::Failed(err)) => Err(err),
                 None => Err(PyStopAsyncIteration::new_err(())),
             }
@@ -68,7 +70,9 @@ fn stream_answer(py: Python<'_>, question: &str) -> PyResult<ChunkStream> {
         .call((), Some(&listener_kwargs))?;
     let stream_kwargs = PyDict::new(py);
     stream_kwargs.set_item("stream_listeners", vec![listener])?;
-    let streaming = dspy.getattr("streamify")?.call((program,), Some(&stream_kwargs))?;
+    let streaming = dspy
+        .getattr("streamify")?
+        .call((program,), Some(&stream_kwargs))?;
     let call_kwargs = PyDict::new(py);
     call_kwargs.set_item("question", question)?;
     let generator = streaming.call((), Some(&call_kwargs))?.unbind();

@@ -49,7 +49,10 @@ fn ask(py: Python<'_>, question: String) -> PyResult<Bound<'_, PyAny>> {
 fn rust_sleep(py: Python<'_>, ms: u64) -> PyResult<Bound<'_, PyAny>> {
     pyo3_async_runtimes::tokio::future_into_py(py, async move {
         tokio::time::sleep(Duration::from_millis(ms)).await;
-        Ok(std::thread::current().name().unwrap_or("unnamed").to_string())
+        Ok(std::thread::current()
+            .name()
+            .unwrap_or("unnamed")
+            .to_string())
     })
 }
 

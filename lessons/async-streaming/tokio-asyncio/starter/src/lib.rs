@@ -39,7 +39,10 @@ fn rust_sleep(py: Python<'_>, ms: u64) -> PyResult<Bound<'_, PyAny>> {
     //       thread's name.
     let _ = Duration::from_millis(ms);
     pyo3_async_runtimes::tokio::future_into_py(py, async move {
-        Ok(std::thread::current().name().unwrap_or("unnamed").to_string())
+        Ok(std::thread::current()
+            .name()
+            .unwrap_or("unnamed")
+            .to_string())
     })
 }
 
