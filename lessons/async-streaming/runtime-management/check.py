@@ -180,6 +180,13 @@ def test_digest_releases_the_gil():
         f"a Python thread ticked {during} times during {elapsed:.2f} s of digest(): the GIL "
         "was held. Run the hashing inside gil_probe::detach(py, \"digest\", move || ...)"
     )
+    if lesson_api.in_tutor_run():
+        detached = lesson_api.gil_samples(runtime_management).get("digest", {})
+        got = sum(detached.get("detached_ns", [])) / 1e9 >= elapsed * 0.5
+        assert got is True, (
+            "the GIL probe saw no detached `digest` time: use gil_probe::detach with the "
+            "label \"digest\" (it is py.detach plus timing)"
+        )
 
 
 def test_the_service_calls_ran_predict():
