@@ -121,7 +121,7 @@ def test_chunks_arrive_before_the_final_prediction():
     got = round(final_time - chunk_times[0], 2) >= 0.15
     assert got is True, (
         f"the first chunk reached Python {final_time - chunk_times[0]:.3f} s before the "
-        "final prediction: send each event into the channel as soon as __anext__ gives "
+        "final prediction: send each event into the channel as soon as Forwarder gets "
         "it, don't collect the stream first"
     )
 
