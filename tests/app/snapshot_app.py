@@ -147,8 +147,10 @@ def failing_run(step_id: str = "hello-world") -> list[Event]:
         ),
         GilStats(
             labels=[
-                GilLabelStats("predict", 3, 0.2, 0.4, 0.4, 9650.0, 12100.0, 12100.0),
-                GilLabelStats("tokenize", 12, 1.1, 3.5, 3.9, 40.0, 88.0, 91.0, 2, 350.0),
+                # Called from Python: nested attaches, which wait for nothing.
+                GilLabelStats("predict", 3, None, None, None, 9650.0, 12100.0, 12100.0, nested=3),
+                # Detach only: no hold; a wait for the GIL after each release.
+                GilLabelStats("tidy", 0, 1.1, 3.5, 3.9, None, None, None, 3, 35.0, wait_count=3),
             ],
             switch_interval_s=0.005,
             gil_enabled=True,

@@ -23,6 +23,8 @@ from typing import Any
 import watchfiles
 from textual import on, work
 from textual.app import App, SuspendNotSupported, SystemCommand
+from textual.content import Content
+from textual.markup import escape
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
@@ -126,8 +128,10 @@ class TutorApp(App[None]):
         timeout: float | None = None,
         markup: bool = False,
     ) -> None:
-        """Plain text by default: lesson text, paths and errors are full of [brackets]."""
-        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+        """Always plain text, whoever asks (``Widget.notify`` passes ``markup=True``): hints,
+        paths and errors are full of brackets ("#[pyfunction]", "[[lm.script]]")."""
+        del markup
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     # -- set-up ------------------------------------------------------------------------
 
@@ -339,7 +343,7 @@ class TutorApp(App[None]):
         tabs.clear()  # removal finishes later: new tabs need new ids
         self._tabs_generation += 1
         for i, rel in enumerate(step.files):
-            tabs.add_tab(Tab(rel, id=self._tab_id(i)))
+            tabs.add_tab(Tab(Content(rel), id=self._tab_id(i)))
         tabs.display = len(step.files) > 1
         self.file_index = 0
         self._open_current_file()
@@ -720,7 +724,7 @@ class TutorApp(App[None]):
 
     def action_switch_theme(self) -> None:
         self.search_commands(
-            [(name, lambda n=name: self.set_theme(n), "") for name in self.theme_names()],
+            [(escape(name), lambda n=name: self.set_theme(n), "") for name in self.theme_names()],
             placeholder="Theme…",
         )
 
@@ -741,7 +745,7 @@ class TutorApp(App[None]):
         models = list(dict.fromkeys([OFFLINE, self.settings.lm.model, *self.settings.providers]))
         self.search_commands(
             [
-                (m, lambda m=m: self.set_lm(m), "in use" if m == self.lm.model else "")
+                (escape(m), lambda m=m: self.set_lm(m), "in use" if m == self.lm.model else "")
                 for m in models
             ],
             placeholder="LM…",
