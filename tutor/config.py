@@ -35,11 +35,13 @@ _KEYS = {
     "keymap",
     "providers",
     "limits",
+    "lesson_width",
 }
 _LM_KEYS = {"model", "api_base"}
 _LIMITS_KEYS = {"memory_mib"}
 DEFAULT_MEMORY_MIB = 2048  # per check; the warm runner itself takes ~80 MiB of it
 WATCH_MODES = ("auto", "manual")
+LESSON_WIDTHS = ("normal", "wide", "full")  # the app's lesson column; "full": the whole screen
 
 
 @dataclass
@@ -64,6 +66,7 @@ class Settings:
     keymap: dict[str, str] = field(default_factory=dict)  # binding id → keys
     providers: list[str] = field(default_factory=list)  # models offered by "switch LM"
     limits: LimitsConfig = field(default_factory=LimitsConfig)
+    lesson_width: str = "normal"  # one of LESSON_WIDTHS; the app saves the learner's choice
     config_path: Path | None = None
 
 
@@ -123,6 +126,13 @@ def _apply_file(settings: Settings, path: Path) -> None:
             f"watch = {settings.watch!r} is not a mode",
             key="watch",
             fix='use watch = "auto" (rebuild on save) or "manual" (press a key)',
+        )
+    settings.lesson_width = doc.get(d, "lesson_width", str, settings.lesson_width)
+    if settings.lesson_width not in LESSON_WIDTHS:
+        raise doc.error(
+            f"lesson_width = {settings.lesson_width!r} is not a width",
+            key="lesson_width",
+            fix='use lesson_width = "normal", "wide" or "full"',
         )
     # Binding ids hold dots: `step.next = "f4"` parses as a nested table; flatten it.
     keymap = _flatten(doc.get(d, "keymap", dict, {}))

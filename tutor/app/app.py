@@ -35,7 +35,7 @@ from textual.worker import Worker, WorkerState
 from tutor.app.commands import TutorCommands
 from tutor.app.engine_link import EngineLink
 from tutor.app.event_feed import EventFeed
-from tutor.app.keymap import BINDINGS, COMMANDS, check_keymap, keys_for
+from tutor.app.keymap import BINDINGS, COMMANDS, action_name, check_keymap, keys_for
 from tutor.app.messages import EngineMilestone, FileSaved, JumpTo, StepChosen
 from tutor.app.screens.confirm import ConfirmScreen
 from tutor.app.screens.diff import DiffScreen
@@ -193,6 +193,7 @@ class TutorApp(App[None]):
                 title="Welcome",
                 timeout=12,
             )
+        main.set_lesson_width(self.settings.lesson_width)
         main.editor.focus()
         self.ready = True
         # The runner's fork, the watcher and the doctor's dspy import would compete with
@@ -221,7 +222,7 @@ class TutorApp(App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Our keys are priority bindings: under a dialog they must fall through to it.
-        if action == "quit" or not any(c.action == action for c in COMMANDS):
+        if action == "quit" or not any(action_name(c.action) == action for c in COMMANDS):
             return True
         return isinstance(self.screen, MainScreen)
 
@@ -702,6 +703,22 @@ class TutorApp(App[None]):
         else:
             main.editor.focus()
 
+    def action_lesson_width(self) -> None:
+        main = self.main
+        order = ["normal", "full"] if main.has_class("-narrow") else ["normal", "wide", "full"]
+        current = main.lesson_width if main.lesson_width in order else "normal"
+        width = order[(order.index(current) + 1) % len(order)]
+        main.set_lesson_width(width)
+        (main.visible_lesson if width == "full" else main.editor).focus()
+        self.settings.lesson_width = width
+        self._save_config({"lesson_width": width}, "Lesson width set")
+
+    def action_show_pane(self, name: str) -> None:
+        self.main.show_pane(name)
+
+    def action_next_pane(self) -> None:
+        self.main.next_pane()
+
     def action_copy_selected(self) -> None:
         got = None
         node = self.focused
@@ -730,10 +747,14 @@ class TutorApp(App[None]):
 
     def set_theme(self, name: str) -> None:
         self.theme = name
+        self._save_config({"theme": name}, "Theme set")
+
+    def _save_config(self, updates: dict[str, object], done: str) -> None:
+        """Remember a view choice in the config file (written atomically)."""
         try:
-            update_config_file(self.config_file(), {"theme": name})
-        except OSError as e:
-            self.notify(f"Theme set, but not saved: {e}", severity="warning")
+            update_config_file(self.config_file(), updates)
+        except (OSError, TutorError) as e:
+            self.notify(f"{done}, but not saved: {e}", severity="warning")
 
     def config_file(self) -> Path:
         if self.settings.config_path is not None:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import ComposeResult
 from textual.await_complete import AwaitComplete
+from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Markdown
+from textual.widgets.markdown import MarkdownFence
 
 from tutor.course.model import Step
 
@@ -44,8 +48,15 @@ class LessonView(VerticalScroll):
 ## Lesson
 
 The step's lesson text, its goal and the hints you have asked for. Rust code blocks
-are highlighted. Scroll with the arrow keys, **Page Up**/**Page Down**, or the mouse.
+are highlighted; a code block wider than the column scrolls sideways (**←**/**→**, or
+the mouse). Scroll with **↑**/**↓**, **Page Up**/**Page Down**, or the mouse. **F10**
+widens the lesson, then shows it full screen, then puts it back (remembered).
 """
+
+    BINDINGS: ClassVar = [
+        Binding("left", "scroll_code(-8)", "Code left", show=False),
+        Binding("right", "scroll_code(8)", "Code right", show=False),
+    ]
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -55,6 +66,11 @@ are highlighted. Scroll with the arrow keys, **Page Up**/**Page Down**, or the m
 
     def compose(self) -> ComposeResult:
         yield Markdown(id="lesson-md", open_links=False)
+
+    def action_scroll_code(self, dx: int) -> None:
+        """Scroll every code block sideways together (they are not focusable)."""
+        for fence in self.query(MarkdownFence):
+            fence.scroll_relative(x=dx, animate=False)
 
     def show(self, source: str, *, at_end: bool = False, now: bool = True) -> None:
         """Set the lesson text; ``now=False`` (a hidden view) renders it when asked."""
