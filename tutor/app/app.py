@@ -25,7 +25,7 @@ from textual import on, work
 from textual.app import App, SuspendNotSupported, SystemCommand
 from textual.content import Content
 from textual.markup import escape
-from textual.notifications import SeverityLevel
+from textual.notifications import Notification, Notify, SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
@@ -44,8 +44,9 @@ from tutor.app.screens.help import HelpScreen
 from tutor.app.screens.main import MainScreen
 from tutor.app.screens.solution import SolutionScreen
 from tutor.app.themes import DEFAULT_THEME, load_themes, theme_dirs
-from tutor.app.widgets.errors_pane import from_verdict
+from tutor.app.toasts import to_drop
 from tutor.app.widgets.lesson_view import lesson_markdown
+from tutor.app.widgets.problems import from_verdict
 from tutor.config import ENV_CONFIG, Settings, default_config_path, update_config_file
 from tutor.course.model import Course, Step
 from tutor.errors import TutorError
@@ -132,6 +133,17 @@ class TutorApp(App[None]):
         paths and errors are full of brackets ("#[pyfunction]", "[[lm.script]]")."""
         del markup
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
+    def on_notify(self, event: Notify) -> None:
+        """Runs before Textual shows the toast: take down the ones it replaces."""
+        for old in to_drop(list(self._notifications), event.notification):
+            self._unnotify(old, refresh=False)
+
+    def _unnotify(self, notification: Notification, refresh: bool = True) -> None:
+        super()._unnotify(notification, refresh)
+        # Repaint once the toast is gone, so no character of it stays behind on a pane
+        # that did not change meanwhile.
+        self.set_timer(0.05, self.screen.refresh)
 
     # -- set-up ------------------------------------------------------------------------
 
@@ -308,8 +320,8 @@ class TutorApp(App[None]):
         main.lessons.update_progress(self.progress)
         if v.step_id != self.step.id:
             return
-        if v.verdict != "pass" and v.errors and not main.errors.problems:
-            main.errors.add([from_verdict(v)])
+        if v.verdict != "pass" and not main.errors.error_count:
+            main.errors.add([from_verdict(v)])  # e.g. a time limit: say so, not "no problems"
         note = ""
         if v.verdict == "pass":
             nxt = self.course.next_step(v.step_id)

@@ -226,14 +226,26 @@ def action_name(action: str) -> str:
 
 
 def check_keymap(keymap: dict[str, str]) -> list[str]:
-    """Problems with a configured keymap (unknown binding ids), for a notification."""
+    """Problems with a configured keymap (unknown binding ids, a key given to two
+    actions), for a notification."""
+    problems = []
     unknown = sorted(set(keymap) - IDS)
-    if not unknown:
-        return []
-    return [
-        f"keymap: unknown binding id {', '.join(unknown)} in your config file "
-        f"(known: {', '.join(sorted(IDS))})"
-    ]
+    if unknown:
+        problems.append(
+            f"keymap: unknown binding id {', '.join(unknown)} in your config file "
+            f"(known: {', '.join(sorted(IDS))})"
+        )
+    owners: dict[str, list[str]] = {}
+    for c in COMMANDS:
+        for key in keys_for(c, keymap).split(","):
+            owners.setdefault(key.strip(), []).append(c.id)
+    for key, ids in owners.items():
+        if len(ids) > 1:
+            problems.append(
+                f"keymap: {key} is bound to both {' and '.join(sorted(ids))}; "
+                "give one of them another key in your config file"
+            )
+    return problems
 
 
 def keys_for(command: Command, keymap: dict[str, str]) -> str:
