@@ -190,3 +190,30 @@ def record_notifications(app) -> list[str]:
 
     app.notify = notify
     return seen
+
+
+def screen_text(app) -> str:
+    """The screen as plain text, line by line (what a learner reads)."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+BRACKETS = "#[pyfunction] [[lm.script]] [b]not bold[/b]"
+
+
+def bracket_course(dest: Path) -> Path:
+    """The fixture course with brackets in every text a learner reads: titles, goal,
+    hints and the lesson (a PyO3 course is full of them)."""
+    import shutil
+
+    shutil.copytree(FIXTURE_COURSE, dest)
+    module = dest / "fundamentals" / "module.toml"
+    module.write_text(module.read_text().replace('"Fundamentals"', '"Fundamentals [b]mod[/b]"'))
+    step = dest / "fundamentals" / "hello-world" / "step.toml"
+    step.write_text(
+        step.read_text()
+        .replace('title = "Hello, DSPy"', 'title = "Hello #[pyfunction]"')
+        .replace("First hint", f"First hint {BRACKETS}")
+    )
+    readme = dest / "fundamentals" / "hello-world" / "README.md"
+    readme.write_text(f"A lesson line with {BRACKETS} in it.\n\n" + readme.read_text())
+    return dest

@@ -417,13 +417,13 @@ async def test_the_editor_saves_and_follows_the_file_on_disk(tmp_path: Path) -> 
 
 
 async def test_watch_errors_switch_to_manual_mode(tmp_path: Path, monkeypatch) -> None:
-    import tutor.app.app as app_module
+    import watchfiles  # the app imports it when it starts watching
 
     async def broken_awatch(*args, **kwargs):
         raise OSError("OS file watch limit reached")
         yield  # pragma: no cover
 
-    monkeypatch.setattr(app_module.watchfiles, "awatch", broken_awatch)
+    monkeypatch.setattr(watchfiles, "awatch", broken_awatch)
     app = make_app(tmp_path / "ws", watch_files=True)
     notes = record_notifications(app)
     async with app.run_test(size=SIZE) as pilot:

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import watchfiles
 from textual import on, work
 from textual.app import App, SuspendNotSupported, SystemCommand
 from textual.content import Content
@@ -38,11 +37,7 @@ from tutor.app.event_feed import EventFeed
 from tutor.app.keymap import BINDINGS, COMMANDS, action_name, check_keymap, keys_for
 from tutor.app.messages import EngineMilestone, FileSaved, JumpTo, StepChosen
 from tutor.app.screens.confirm import ConfirmScreen
-from tutor.app.screens.diff import DiffScreen
-from tutor.app.screens.doctor import DoctorScreen
-from tutor.app.screens.help import HelpScreen
 from tutor.app.screens.main import MainScreen
-from tutor.app.screens.solution import SolutionScreen
 from tutor.app.themes import DEFAULT_THEME, load_themes, theme_dirs
 from tutor.app.toasts import to_drop
 from tutor.app.widgets.lesson_view import lesson_markdown
@@ -52,7 +47,6 @@ from tutor.course.model import Course, Step
 from tutor.errors import TutorError
 from tutor.events import Event, Verdict
 from tutor.lm.settings import OFFLINE, LMSettings, describe, missing_key, provider_of
-from tutor.rebuilder import DEBOUNCE_MS, learner_paths
 from tutor.workspace import Workspace
 from tutor.workspace.backups import apply_solution, backup, reset_step
 from tutor.workspace.progress import Progress, save_progress
@@ -315,6 +309,7 @@ class TutorApp(App[None]):
         if v.reason == "cancelled":
             main.output.add_lines(["── check cancelled: a newer save replaced it"])
             return
+        first_pass = v.verdict == "pass" and v.step_id not in self.progress.done
         self.progress.record_verdict(v.step_id, v.verdict)
         save_progress(self.workspace.state_file, self.progress)
         main.lessons.update_progress(self.progress)
@@ -323,13 +318,14 @@ class TutorApp(App[None]):
         if v.verdict != "pass" and not main.errors.error_count:
             main.errors.add([from_verdict(v)])  # e.g. a time limit: say so, not "no problems"
         note = ""
+        nxt = self.course.next_step(v.step_id)
         if v.verdict == "pass":
-            nxt = self.course.next_step(v.step_id)
             note = (
                 f"step done — {self.key_label('step.next')}: next step"
                 if nxt
                 else "the course is complete!"
             )
+        if first_pass:  # later passes only update the status line: no pile of toasts
             self.notify(
                 f"✓ “{self.step.title}” passed. "
                 + (
@@ -489,6 +485,10 @@ class TutorApp(App[None]):
 
     @work(exclusive=True, group="watch", exit_on_error=False, description="watching files")
     async def _watch(self, step: Step, stop: threading.Event) -> None:
+        import watchfiles  # not needed for the first frame
+
+        from tutor.rebuilder import DEBOUNCE_MS, learner_paths
+
         crate = self.workspace.crate_dir(step)
         wanted = learner_paths(crate, step)
         try:
@@ -510,9 +510,9 @@ class TutorApp(App[None]):
     def _files_changed(self, step: Step) -> None:
         if step.id != self.step.id:
             return
-        self.main.editor.reload()
         if self.watching:
-            self.request_check()
+            self.request_check()  # first: the build starts while the editor reloads
+        self.main.editor.reload()
 
     def _watching_failed(self, error: Exception) -> None:
         self.watching = False
@@ -529,7 +529,11 @@ class TutorApp(App[None]):
 
     # -- actions ---------------------------------------------------------------------------
 
+    # Dialogs are imported when first opened: none is needed for the first frame.
+
     def action_help(self) -> None:
+        from tutor.app.screens.help import HelpScreen
+
         self.push_screen(HelpScreen(self._focused_help(), self.settings.keymap))
 
     def _focused_help(self) -> str:
@@ -658,6 +662,8 @@ class TutorApp(App[None]):
         )
 
     def action_solution(self) -> None:
+        from tutor.app.screens.solution import SolutionScreen
+
         step = self.step
 
         def show() -> None:
@@ -670,6 +676,8 @@ class TutorApp(App[None]):
         self._after_pass_or_confirm("the solution", show)
 
     def action_diff(self) -> None:
+        from tutor.app.screens.diff import DiffScreen
+
         step = self.step
         self._after_pass_or_confirm(
             "the diff against the solution",
@@ -809,6 +817,8 @@ class TutorApp(App[None]):
         )
 
     def action_doctor(self) -> None:
+        from tutor.app.screens.doctor import DoctorScreen
+
         self.push_screen(DoctorScreen())
         self._run_doctor(startup=False)
 
@@ -826,6 +836,8 @@ class TutorApp(App[None]):
         self.call_from_thread(self._doctor_done, findings, startup)
 
     def _doctor_done(self, findings: list[Any], startup: bool) -> None:
+        from tutor.app.screens.doctor import DoctorScreen
+
         if isinstance(self.screen, DoctorScreen):
             self.screen.show_findings(findings)
             return

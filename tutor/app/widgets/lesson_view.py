@@ -4,12 +4,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from textual.app import ComposeResult
-from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Markdown
-from textual.widgets.markdown import MarkdownFence
 
 from tutor.course.model import Step
 
@@ -64,11 +60,10 @@ widens the lesson, then shows it full screen, then puts it back (remembered).
         self._rendered: str | None = None
         self._at_end = False
 
-    def compose(self) -> ComposeResult:
-        yield Markdown(id="lesson-md", open_links=False)
-
     def action_scroll_code(self, dx: int) -> None:
         """Scroll every code block sideways together (they are not focusable)."""
+        from textual.widgets.markdown import MarkdownFence
+
         for fence in self.query(MarkdownFence):
             fence.scroll_relative(x=dx, animate=False)
 
@@ -84,11 +79,18 @@ widens the lesson, then shows it full screen, then puts it back (remembered).
         if self._rendered == self.source:
             return
         self._rendered = self.source
-        done = self.query_one(Markdown).update(self.source)
-        self.run_worker(self._after(done, self._at_end), group="lesson", exclusive=True)
+        self.run_worker(self._lay_out(self.source, self._at_end), group="lesson", exclusive=True)
 
-    async def _after(self, done: AwaitComplete, at_end: bool) -> None:
-        await done
+    async def _lay_out(self, source: str, at_end: bool) -> None:
+        # The Markdown widget (and markdown-it) load with the first lesson, after the
+        # first frame: the editor comes first.
+        from textual.widgets import Markdown
+
+        found = self.query(Markdown)
+        if found:
+            await found.first().update(source)
+        else:
+            await self.mount(Markdown(source, id="lesson-md", open_links=False))
         if at_end:
             self.scroll_end(animate=False)
         else:
