@@ -22,6 +22,7 @@ from tutor.events import (
     GilStats,
     Output,
     RunStarted,
+    RustPanic,
     Span,
     SpanStarted,
     TestResult,
@@ -165,6 +166,37 @@ def failing_run(step_id: str = "hello-world") -> list[Event]:
             errors=["test_ask_returns_the_answer_as_a_string: ask() should return ..."],
         ),
     ]
+
+
+def panic_run() -> list:
+    """What one panicking ask() produces when three checks call it (as seen for real)."""
+    events: list = [
+        BuildStarted("hello-world", ["cargo", "build"]),
+        Diagnostic("warning", "unreachable statement", "unreachable_code", "src/lib.rs", 11, 5),
+        BuildFinished(ok=True, duration_s=0.4),
+        RunStarted(pid=1),
+    ]
+    for name in ("test_ask_returns", "test_ask_passes_the_question_on", "test_a_module_ran"):
+        events += [
+            RustPanic("the answer is lost", "src/lib.rs", 9, 5, "<unnamed>"),
+            TestResult(
+                name,
+                "failed",
+                message="pyo3_runtime.PanicException: the answer is lost",
+                traceback=f"def {name}():\n>       hello_world.ask('q')\nE       PanicException",
+            ),
+        ]
+    events.append(
+        Verdict(
+            "hello-world",
+            "fail",
+            "panic",
+            "Rust panicked at src/lib.rs:9: the answer is lost",
+            {"total_s": 0.5},
+            ["test_ask_returns: pyo3_runtime.PanicException: the answer is lost"] * 3,
+        )
+    )
+    return events
 
 
 async def settle(pilot) -> None:

@@ -11,6 +11,7 @@ from snapshot_app import (
     bracket_course,
     failing_run,
     make_app,
+    panic_run,
     record_notifications,
     screen_text,
     settle,
@@ -21,13 +22,8 @@ from tutor.app.screens.help import HelpScreen
 from tutor.app.widgets.gil_pane import NOTHING
 from tutor.config import load_settings
 from tutor.events import (
-    BuildFinished,
-    BuildStarted,
-    Diagnostic,
     GilLabelStats,
     GilStats,
-    RunStarted,
-    RustPanic,
     Span,
     TestResult,
     Verdict,
@@ -35,37 +31,6 @@ from tutor.events import (
 
 pytestmark = pytest.mark.anyio
 SIZE = (120, 40)
-
-
-def panic_run() -> list:
-    """What one panicking ask() produces when three checks call it (as seen for real)."""
-    events: list = [
-        BuildStarted("hello-world", ["cargo", "build"]),
-        Diagnostic("warning", "unreachable statement", "unreachable_code", "src/lib.rs", 11, 5),
-        BuildFinished(ok=True, duration_s=0.4),
-        RunStarted(pid=1),
-    ]
-    for name in ("test_ask_returns", "test_ask_passes_the_question_on", "test_a_module_ran"):
-        events += [
-            RustPanic("the answer is lost", "src/lib.rs", 9, 5, "<unnamed>"),
-            TestResult(
-                name,
-                "failed",
-                message="pyo3_runtime.PanicException: the answer is lost",
-                traceback=f"def {name}():\n>       hello_world.ask('q')\nE       PanicException",
-            ),
-        ]
-    events.append(
-        Verdict(
-            "hello-world",
-            "fail",
-            "panic",
-            "Rust panicked at src/lib.rs:9: the answer is lost",
-            {"total_s": 0.5},
-            ["test_ask_returns: pyo3_runtime.PanicException: the answer is lost"] * 3,
-        )
-    )
-    return events
 
 
 async def test_brackets_survive_in_every_widget(tmp_path: Path) -> None:

@@ -11,8 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from snapshot_app import THEMES, failing_run, make_app, settle
-from test_app_reading import panic_run
+from snapshot_app import THEMES, failing_run, make_app, panic_run, settle
 
 from tutor.events import Verdict
 

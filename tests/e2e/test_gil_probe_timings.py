@@ -81,14 +81,14 @@ def test_the_gil_pane_shows_those_figures(run, tmp_path):
             return rows
 
     rows = asyncio.run(main())
-    label, attaches, nested, w50, w99, wmax, h50, h99, hmax, detached = rows["hold"]
-    assert (attaches, nested, w50, w99, wmax) == ("3", "3", "—", "—", "—")
+    _, attaches, nested, h50, w50, detached, h99, hmax, w99, wmax = rows["hold"]
+    assert (attaches, nested, w50, w99, wmax, detached) == ("3", "3", "—", "—", "—", "—")
     assert h50.endswith("ms") and 30 <= float(h50[:-2]) <= 45
-    _, attaches, nested, w50, _, _, h50, _, _, detached = rows["free"]
-    assert (attaches, nested, h50) == ("—", "—", "—")
+    _, attaches, nested, h50, w50, detached, h99, hmax, _, _ = rows["free"]
+    assert (attaches, nested, h50, h99, hmax) == ("—", "—", "—", "—", "—")
     assert detached.startswith("3× ") and w50 != "—"
-    _, attaches, nested, w50, _, _, h50, _, _, _ = rows["thread"]
-    assert (attaches, nested) == ("2", "—") and w50 != "—"
+    _, attaches, nested, h50, w50, detached, *_ = rows["thread"]
+    assert (attaches, nested, detached) == ("2", "—", "—") and w50 != "—"
     assert 25 <= float(h50[:-2]) <= 40
     summary = rows["summary"][0]
     assert "Switch interval 5 ms" in summary and "nested:" in summary

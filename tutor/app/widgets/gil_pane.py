@@ -14,17 +14,19 @@ from textual.widgets import DataTable, Static
 from tutor.events import GilLabelStats, GilStats
 from tutor.run.gil import format_us
 
+# The medians and the detached time first: they fit a side pane at 120 columns; the
+# tails (p99, max) follow, a sideways scroll away.
 COLUMNS = (
     "label",
     "attaches",
     "nested",
-    "wait p50",
-    "p99",
-    "max",
     "hold p50",
-    "p99",
-    "max",
+    "wait p50",
     "detached",
+    "hold p99",
+    "hold max",
+    "wait p99",
+    "wait max",
 )
 NOT_YET = "No GIL samples yet: they appear after a check runs code wrapped in gil_probe::attach."
 NOTHING = (
@@ -39,13 +41,13 @@ def row(s: GilLabelStats) -> list[Text]:
         s.label,
         str(s.count) if s.count else "—",
         str(s.nested) if s.nested else "—",
-        format_us(s.wait_p50_us),
-        format_us(s.wait_p99_us),
-        format_us(s.wait_max_us),
         format_us(s.hold_p50_us),
+        format_us(s.wait_p50_us),
+        detached,
         format_us(s.hold_p99_us),
         format_us(s.hold_max_us),
-        detached,
+        format_us(s.wait_p99_us),
+        format_us(s.wait_max_us),
     ]
     return [Text(c) for c in cells]  # Text: a DataTable reads str cells as markup
 
@@ -83,11 +85,12 @@ How long the step's Rust code waited for Python's GIL (global interpreter lock) 
 how long it held it, per label you gave `gil_probe::attach("label", …)` or
 `gil_probe::detach(py, "label", …)`: how many attaches were timed, how many were
 **nested** (made while already attached, e.g. a `#[pyfunction]` called from Python:
-nothing to wait for), the median (p50), 99th percentile and maximum of the **wait** and
-of the **hold**, and the time spent **detached** (GIL released, other Python threads
-could run). `—` means nothing was measured for that figure. Below: the interpreter's
-switch interval, whether this Python has a GIL at all (free-threaded builds do not),
-and an embedding program's interpreter start-up, shown apart from the waits.
+nothing to wait for), the median (p50) of the **hold** and of the **wait**, the time
+spent **detached** (GIL released, other Python threads could run), then the 99th
+percentile and maximum of each (scroll sideways with ←/→). `—` means nothing was
+measured for that figure. Below: the interpreter's switch interval, whether this
+Python has a GIL at all (free-threaded builds do not), and an embedding program's
+interpreter start-up, shown apart from the waits.
 """
 
     def compose(self) -> ComposeResult:
