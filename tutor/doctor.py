@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import importlib.metadata
+import os
 import re
 import shutil
 import subprocess
@@ -206,6 +207,7 @@ def check_dspy_import() -> list[Finding]:
         done = subprocess.run(
             [sys.executable, "-c", "import dspy"],
             capture_output=True,
+            preexec_fn=lambda: os.nice(10),  # a background check: the UI and runner first
             text=True,
             timeout=180,
             check=False,

@@ -72,6 +72,7 @@ def make_app(
         watch_files=engine if watch_files is None else watch_files,
         check_on_start=False,
         doctor=doctor,
+        doctor_delay_s=0.01,
         cursor_blink=False,
         clock=fake_clock,
         theme_dirs=theme_dirs or [data_dir("themes")],

@@ -539,8 +539,11 @@ async def test_setup_problems_are_shown_with_their_fix(tmp_path: Path, monkeypat
     monkeypatch.setattr(tutor.doctor, "diagnose", lambda settings: findings)
     app = make_app(tmp_path / "ws", doctor=True)
     async with app.run_test(size=SIZE) as pilot:
-        await app.workers.wait_for_complete()
-        await settle(pilot)
+        for _ in range(100):  # the doctor starts just after the first frame
+            await settle(pilot)
+            await app.workers.wait_for_complete()
+            if isinstance(app.screen, DoctorScreen):
+                break
         assert isinstance(app.screen, DoctorScreen)
         text = str(app.screen.query_one("#doctor-text").render())
         assert "✗ fail C linker" in text and "fix: apt-get install gcc" in text

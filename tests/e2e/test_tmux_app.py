@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import time
 import uuid
 from pathlib import Path
 
@@ -23,6 +24,32 @@ pytestmark = [
 
 def tmux(*args: str) -> str:
     return subprocess.run(["tmux", *args], capture_output=True, text=True, check=False).stdout
+
+
+def lesson_table(readme: Path) -> list[list[str]]:
+    """The cells of the lesson's first table, as the app shows them (no backticks)."""
+    rows = []
+    for line in readme.read_text().splitlines():
+        if not line.startswith("|"):
+            if rows:
+                break
+        elif not set(line.strip()) <= set("|-: "):  # not the |---|---| line
+            rows.append([c.strip().replace("`", "") for c in line.strip().strip("|").split("|")])
+    return rows
+
+
+def shows_row(screen: str, cells: list[str]) -> bool:
+    """One screen line holds the whole row: every cell, in order, uncut."""
+    for line in screen.splitlines():
+        at = 0
+        for cell in cells:
+            at = line.find(cell, at)
+            if at < 0:
+                break
+            at += len(cell)
+        else:
+            return True
+    return False
 
 
 def test_edit_from_outside_and_read_the_pass_off_the_screen(tmp_path: Path, shared_target):
@@ -46,6 +73,22 @@ def test_edit_from_outside_and_read_the_pass_off_the_screen(tmp_path: Path, shar
     try:
         assert wait_for(lambda: "✗ fail" in screen(), 180), screen()
         assert "Hello, DSPy" in screen()
+        # The lesson read full screen (F10: wider, F10: full): its table is whole.
+        rows = lesson_table(step.readme)
+        assert len(rows) >= 3, rows
+        tmux("send-keys", "-t", session, "F10")
+        tmux("send-keys", "-t", session, "F10")
+        seen = ""
+        for _ in range(12):
+            seen += screen()
+            if all(shows_row(seen, row) for row in rows):
+                break
+            tmux("send-keys", "-t", session, "PageDown")
+            time.sleep(0.3)
+        missing = [row for row in rows if not shows_row(seen, row)]
+        assert not missing, f"rows not shown whole: {missing}\n{screen()}"
+        tmux("send-keys", "-t", session, "F10")  # back to the editor
+        assert wait_for(lambda: "src/lib.rs" in screen() and "✗ fail" in screen(), 10)
         shutil.copyfile(step.solution_dir / "src" / "lib.rs", ws.crate_dir(step) / "src" / "lib.rs")
         assert wait_for(lambda: "✓ pass" in screen(), 60), screen()
         assert "All 4 checks passed" in screen()

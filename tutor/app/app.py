@@ -68,6 +68,9 @@ class AppOptions:
     watch_files: bool = True  # watch the step's files (rebuild on save)
     check_on_start: bool = True  # check the step when it opens (while watching)
     doctor: bool = True  # run the doctor in the background at start
+    # …this long after the first frame: the runner's warm-up (a dspy import in a child)
+    # goes first, so the two do not starve the UI of CPU together on a 2-core machine.
+    doctor_delay_s: float = 2.0
     cursor_blink: bool = True
     clock: Callable[[], float] = time.monotonic
     theme_dirs: list[Path] | None = None  # default: bundled + the user's themes folder
@@ -212,7 +215,7 @@ class TutorApp(App[None]):
         if self.watching and self.options.watch_files:
             self._start_watching()
         if self.options.doctor:
-            self._run_doctor(startup=True)
+            self.set_timer(self.options.doctor_delay_s, lambda: self._run_doctor(startup=True))
 
     def key_label(self, binding_id: str) -> str:
         """The first key of a binding, as the learner should press it (after remapping)."""

@@ -86,6 +86,9 @@ class MainScreen(Screen[None]):
         self.lesson_width = width
         self.set_class(width == "wide", "-lesson-wide")
         self.set_class(width == "full", "-lesson-full")
+        # A class change on the screen restyles it at the next idle moment; in a real
+        # terminal that waited for the next timer (up to a second): lay out now.
+        self.refresh(layout=True)
         if self.lesson_shown:
             self.visible_lesson.render_source()
 
