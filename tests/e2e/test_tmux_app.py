@@ -62,7 +62,9 @@ def test_edit_from_outside_and_read_the_pass_off_the_screen(tmp_path: Path, shar
     exe = shutil.which("pyo3dspy-tutor")
     assert exe
     command = (
-        f"env TUTOR_TEST_MARKER={marker} PYO3DSPY_TUTOR_CONFIG={tmp_path}/config.toml "
+        # -u COLUMNS/LINES: set in a test run, they would size the app (80x24), not tmux.
+        f"env -u COLUMNS -u LINES TUTOR_TEST_MARKER={marker} "
+        f"PYO3DSPY_TUTOR_CONFIG={tmp_path}/config.toml "
         f"{exe} --workspace {ws.root}"
     )
     tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "40", command)
@@ -78,12 +80,13 @@ def test_edit_from_outside_and_read_the_pass_off_the_screen(tmp_path: Path, shar
         assert len(rows) >= 3, rows
         tmux("send-keys", "-t", session, "F10")
         tmux("send-keys", "-t", session, "F10")
+        assert wait_for(lambda: "Goal:" in screen() and "src/lib.rs ─" not in screen(), 10)
         seen = ""
-        for _ in range(12):
+        for _ in range(30):  # scroll down ten lines at a time, reading every screen
             seen += screen()
             if all(shows_row(seen, row) for row in rows):
                 break
-            tmux("send-keys", "-t", session, "PageDown")
+            tmux("send-keys", "-t", session, *["Down"] * 10)
             time.sleep(0.3)
         missing = [row for row in rows if not shows_row(seen, row)]
         assert not missing, f"rows not shown whole: {missing}\n{screen()}"

@@ -721,6 +721,7 @@ class TutorApp(App[None]):
         else:
             main.toggle_class("-hide-left")
             shown = not main.has_class("-hide-left")
+        main.refresh(layout=True)  # see MainScreen.set_lesson_width
         if shown:
             main.lessons.step_tree.focus()
         else:
