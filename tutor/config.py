@@ -13,7 +13,7 @@ from pathlib import Path
 
 import platformdirs
 
-from tutor.tomlfile import read_toml
+from tutor.tomlfile import TomlDoc, read_toml
 
 APP = "pyo3dspy-tutor"
 ENV_CONFIG = "PYO3DSPY_TUTOR_CONFIG"
@@ -120,20 +120,20 @@ def _apply_file(settings: Settings, path: Path) -> None:
         settings.lessons = Path(doc.get(d, "lessons", str)).expanduser()
     settings.theme = doc.get(d, "theme", str, settings.theme)
     settings.editor = doc.get(d, "editor", str, settings.editor)
-    settings.watch = doc.get(d, "watch", str, settings.watch)
-    if settings.watch not in WATCH_MODES:
-        raise doc.error(
-            f"watch = {settings.watch!r} is not a mode",
-            key="watch",
-            fix='use watch = "auto" (rebuild on save) or "manual" (press a key)',
-        )
-    settings.lesson_width = doc.get(d, "lesson_width", str, settings.lesson_width)
-    if settings.lesson_width not in LESSON_WIDTHS:
-        raise doc.error(
-            f"lesson_width = {settings.lesson_width!r} is not a width",
-            key="lesson_width",
-            fix='use lesson_width = "normal", "wide" or "full"',
-        )
+    settings.watch = _choice(
+        doc,
+        "watch",
+        settings.watch,
+        WATCH_MODES,
+        'use watch = "auto" (rebuild on save) or "manual" (press a key)',
+    )
+    settings.lesson_width = _choice(
+        doc,
+        "lesson_width",
+        settings.lesson_width,
+        LESSON_WIDTHS,
+        'use lesson_width = "normal", "wide" or "full"',
+    )
     # Binding ids hold dots: `step.next = "f4"` parses as a nested table; flatten it.
     keymap = _flatten(doc.get(d, "keymap", dict, {}))
     for binding_id, keys in keymap.items():
@@ -159,6 +159,14 @@ def _apply_file(settings: Settings, path: Path) -> None:
             fix=f"give each check's memory limit in MiB, e.g. memory_mib = {DEFAULT_MEMORY_MIB}",
         )
     settings.limits.memory_mib = memory
+
+
+def _choice(doc: TomlDoc, key: str, default: str, choices: tuple[str, ...], fix: str) -> str:
+    """A top-level string that must be one of ``choices``."""
+    value = doc.get(doc.data, key, str, default)
+    if value not in choices:
+        raise doc.error(f"{key} = {value!r} is not one of {', '.join(choices)}", key=key, fix=fix)
+    return value
 
 
 def _flatten(table: dict[str, object], prefix: str = "") -> dict[str, object]:

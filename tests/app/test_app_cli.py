@@ -87,3 +87,14 @@ def test_the_app_never_imports_dspy(tmp_path: Path) -> None:
         [sys.executable, "-c", DSPY_PROBE], env=env, capture_output=True, text=True, timeout=300
     )
     assert "dspy in the app process: False" in done.stdout, done.stdout[-2000:] + done.stderr
+
+
+def test_a_bad_lesson_width_names_the_line_and_the_fix(tmp_path: Path) -> None:
+    from tutor.config import load_settings
+    from tutor.errors import FileError
+
+    config = tmp_path / "config.toml"
+    config.write_text('theme = "tutor-dark"\nlesson_width = "huge"\n')
+    with pytest.raises(FileError) as error:
+        load_settings(config)
+    assert "config.toml:2" in str(error.value) and '"normal", "wide" or "full"' in str(error.value)

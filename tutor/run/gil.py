@@ -94,22 +94,16 @@ def format_us(us: float | None) -> str:
 
 def describe_label(s: GilLabelStats) -> str:
     """One line of what was measured for a label (the CLI's verbose output)."""
-    parts = []
-    if s.count:
-        parts.append(f"{s.count} attach{'es' * (s.count != 1)}")
-    if s.nested:
-        parts.append(f"{s.nested} nested")
-    if s.wait_count:
-        parts.append(f"wait p50 {format_us(s.wait_p50_us)} max {format_us(s.wait_max_us)}")
-    if s.count:
-        parts.append(f"hold p50 {format_us(s.hold_p50_us)} p99 {format_us(s.hold_p99_us)}")
-    if s.detached_count:
-        parts.append(f"detached {s.detached_count}× {format_us(s.detached_total_us)}")
-    if s.init_us:
-        parts.append(f"interpreter start-up {format_us(sum(s.init_us))}")
-    if s.dropped:
-        parts.append(f"{s.dropped} samples not kept")
-    return ", ".join(parts) or "nothing measured"
+    parts = [
+        (s.count, f"{s.count} attach{'es' * (s.count != 1)}"),
+        (s.nested, f"{s.nested} nested"),
+        (s.wait_count, f"wait p50 {format_us(s.wait_p50_us)} max {format_us(s.wait_max_us)}"),
+        (s.count, f"hold p50 {format_us(s.hold_p50_us)} p99 {format_us(s.hold_p99_us)}"),
+        (s.detached_count, f"detached {s.detached_count}× {format_us(s.detached_total_us)}"),
+        (s.init_us, f"interpreter start-up {format_us(sum(s.init_us))}"),
+        (s.dropped, f"{s.dropped} samples not kept"),
+    ]
+    return ", ".join(text for measured, text in parts if measured) or "nothing measured"
 
 
 def drain_module(module: Any) -> Samples | None:
