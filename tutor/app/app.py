@@ -40,6 +40,7 @@ from tutor.app.screens.confirm import ConfirmScreen
 from tutor.app.screens.main import MainScreen
 from tutor.app.themes import DEFAULT_THEME, load_themes, theme_dirs
 from tutor.app.toasts import to_drop
+from tutor.app.widgets.lesson_tree import step_state
 from tutor.app.widgets.lesson_view import lesson_markdown
 from tutor.app.widgets.problems import from_verdict
 from tutor.config import ENV_CONFIG, Settings, default_config_path, update_config_file
@@ -268,6 +269,13 @@ class TutorApp(App[None]):
 
     def on_unmount(self) -> None:
         self.shutdown_engine()
+        self._save_progress()  # a write deferred past the last frame is not lost
+
+    def _save_progress(self) -> None:
+        try:
+            save_progress(self.workspace.state_file, self.progress)
+        except OSError as e:
+            self.notify(f"Progress not saved: {e}", severity="error")
 
     # -- events → panes ----------------------------------------------------------------
 
@@ -313,9 +321,14 @@ class TutorApp(App[None]):
             main.output.add_lines(["── check cancelled: a newer save replaced it"])
             return
         first_pass = v.verdict == "pass" and v.step_id not in self.progress.done
+        step = self.course.step(v.step_id)
+        before = step_state(self.progress, step)
         self.progress.record_verdict(v.step_id, v.verdict)
-        save_progress(self.workspace.state_file, self.progress)
-        main.lessons.update_progress(self.progress)
+        if step_state(self.progress, step) != before:
+            self._save_progress()
+            main.lessons.update_progress(self.progress)
+        else:  # only the attempt count changed: paint the verdict first, write after
+            self.call_after_refresh(self._save_progress)
         if v.step_id != self.step.id:
             return
         if v.verdict != "pass" and not main.errors.error_count:
