@@ -321,10 +321,10 @@ class TutorApp(App[None]):
             main.output.add_lines(["── check cancelled: a newer save replaced it"])
             return
         first_pass = v.verdict == "pass" and v.step_id not in self.progress.done
-        step = self.course.step(v.step_id)
-        before = step_state(self.progress, step)
+        step = next((s for s in self.course.steps() if s.id == v.step_id), None)
+        before = step_state(self.progress, step) if step else None
         self.progress.record_verdict(v.step_id, v.verdict)
-        if step_state(self.progress, step) != before:
+        if step is None or step_state(self.progress, step) != before:
             self._save_progress()
             main.lessons.update_progress(self.progress)
         else:  # only the attempt count changed: paint the verdict first, write after
