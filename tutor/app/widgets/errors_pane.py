@@ -28,15 +28,18 @@ class ErrorsPane(Vertical):
     HELP = """\
 ## Errors
 
-Everything the last check reported, newest check only:
+Everything the last check reported, one entry per problem, errors first:
 
 - compiler errors (`✗`) and warnings (`!`) with their code (look it up with
   `rustc --explain E0308`) and file:line;
 - failed checks, with what was **expected** and what your code returned (**got**);
-- Python exceptions and Rust panics.
+- Python exceptions, and Rust panics: a panic that failed three checks is one entry
+  that says how often it happened and names the checks;
+- a time limit: the test that was still running and where it was.
 
-Move with the arrow keys to see an entry in full below the list. **Enter** on an entry
-with a file:line moves the editor there. **c** copies the selected entry.
+Move with the arrow keys to see an entry in full below the list (compiler output keeps
+its columns: scroll sideways). **Enter** on an entry with a file:line moves the editor
+there. **c** copies the selected entry.
 """
 
     BINDINGS: ClassVar = [
