@@ -83,6 +83,8 @@ class MainScreen(Screen[None]):
 
     def set_lesson_width(self, width: str) -> None:
         """normal: a fair share of the screen; wide: most of it; full: the lesson alone."""
+        if width == self.lesson_width:
+            return
         self.lesson_width = width
         self.set_class(width == "wide", "-lesson-wide")
         self.set_class(width == "full", "-lesson-full")
