@@ -200,16 +200,27 @@ class Span(Event):
 
 @dataclass
 class GilLabelStats:
+    """One label's GIL timings from the gil-probe crate, in microseconds.
+
+    A figure is ``None`` when nothing was measured for it: an attach made from Python
+    (already attached) records a hold but no wait, a label used only with
+    ``gil_probe::detach`` has no hold. No figure ever stands in for a missing one.
+    """
+
     label: str
-    count: int
-    wait_p50_us: float
-    wait_p99_us: float
-    wait_max_us: float
-    hold_p50_us: float
-    hold_p99_us: float
-    hold_max_us: float
+    count: int  # attach calls timed (each records a hold)
+    wait_p50_us: float | None
+    wait_p99_us: float | None
+    wait_max_us: float | None
+    hold_p50_us: float | None
+    hold_p99_us: float | None
+    hold_max_us: float | None
     detached_count: int = 0
     detached_total_us: float = 0.0
+    wait_count: int = 0  # waits measured: outermost attaches and re-attaches after detach
+    nested: int = 0  # attach calls that found the thread already attached (no wait)
+    init_us: list[float] = field(default_factory=list)  # attaches that started Python
+    dropped: int = 0  # samples the probe did not keep (its per-label cap was reached)
 
 
 @dataclass

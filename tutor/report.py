@@ -19,6 +19,7 @@ from tutor.events import (
     TimeoutReport,
     Verdict,
 )
+from tutor.run.gil import describe_label
 
 MARKS = {"pass": "[green]✓ pass[/]", "fail": "[red]✗ fail[/]", "error": "[yellow]! error[/]"}
 
@@ -70,10 +71,7 @@ class Printer:
             c.print(f"  build {'ok' if event.ok else 'failed'} in {event.duration_s:.2f}s")
         elif isinstance(event, GilStats) and self.verbose:
             for s in event.labels:
-                c.print(
-                    f"  GIL {s.label}: n={s.count} wait p50 {s.wait_p50_us:.1f}µs "
-                    f"hold p50 {s.hold_p50_us:.1f}µs p99 {s.hold_p99_us:.1f}µs"
-                )
+                c.print(f"  GIL {escape(s.label)}: {describe_label(s)}", highlight=False)
         elif isinstance(event, Notice):
             c.print(f"[yellow]note:[/] {escape(event.message)}", highlight=False)
         elif isinstance(event, Verdict):

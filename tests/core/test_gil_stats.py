@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tutor.run.gil import gil_stats, percentile
+from tutor.run.gil import describe_label, gil_stats, merge, percentile
 
 
 def test_percentiles_of_known_samples():
@@ -16,6 +16,8 @@ def test_stats_in_microseconds_per_label():
     drained = {
         "predict": {"wait_ns": [100, 200, 300], "hold_ns": [1000, 2000, 9000], "detached_ns": []},
         "parse": {"wait_ns": [], "hold_ns": [], "detached_ns": [5000, 5000]},
+        "nested": {"hold_ns": [4000], "nested": 1},
+        "embed": {"hold_ns": [1000], "init_ns": [30_000_000]},
     }
     stats = gil_stats(drained)
     by_label = {s.label: s for s in stats.labels}
@@ -27,3 +29,20 @@ def test_stats_in_microseconds_per_label():
     assert by_label["parse"].detached_total_us == 10.0
     assert stats.switch_interval_s > 0
     assert "Measured from Rust" in stats.note
+
+    # Nothing measured is never shown as a 0.
+    parse, nested, embed = by_label["parse"], by_label["nested"], by_label["embed"]
+    assert (parse.count, parse.hold_p50_us, parse.wait_p50_us) == (0, None, None)
+    assert (nested.nested, nested.wait_count, nested.wait_max_us) == (1, 0, None)
+    assert (embed.init_us, embed.wait_count) == ([30_000.0], 0)
+    assert describe_label(nested) == "1 attach, 1 nested, hold p50 4.0µs p99 4.0µs"
+    assert "interpreter start-up 30.0ms" in describe_label(embed)
+
+
+def test_merge_adds_counters_and_joins_samples():
+    a = {"x": {"hold_ns": [1], "nested": 2, "dropped": 1}}
+    b = {"x": {"hold_ns": [2], "init_ns": [5], "nested": 3}, "y": {"wait_ns": [7]}}
+    assert merge(a, b) == {
+        "x": {"hold_ns": [1, 2], "init_ns": [5], "nested": 5, "dropped": 1},
+        "y": {"wait_ns": [7]},
+    }

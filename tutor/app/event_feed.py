@@ -11,7 +11,7 @@ from collections.abc import Callable
 from textual.widgets import Tabs
 
 from tutor.app.screens.main import MainScreen
-from tutor.app.widgets.errors_pane import (
+from tutor.app.widgets.problems import (
     Problem,
     from_diagnostic,
     from_panic,
