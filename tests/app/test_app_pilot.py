@@ -472,20 +472,21 @@ async def test_big_runs_stay_bounded_and_fast(tmp_path: Path) -> None:
             for i in range(MAX_SPANS + 2_000)
         ]
         app.feed(lines + spans)
-        started = time.perf_counter()
+        # CPU time, not wall time: the work the app does, whatever else the machine runs.
+        started = time.process_time()
         await settle(pilot)
         while app._events:
             await settle(pilot)
-        elapsed = time.perf_counter() - started
+        elapsed = time.process_time() - started
         assert len(app.main.output.lines) <= MAX_LINES
         assert app.main.output.lines[-1] == "line 49999"
         assert app.main.trace.span_count == MAX_SPANS
         # Keys are still answered promptly after the flood.
-        started = time.perf_counter()
+        started = time.process_time()
         await pilot.press("f2")
         assert app.progress.step("hello-world").hints_shown == 1
-        assert time.perf_counter() - started < 1.0
-    assert elapsed < 10, f"rendering 62,000 events took {elapsed:.1f}s"
+        assert time.process_time() - started < 1.0
+    assert elapsed < 10, f"rendering 62,000 events took {elapsed:.1f}s of CPU"
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
