@@ -140,11 +140,12 @@ def test_services_share_one_runtime():
         return count
 
     got = run(main)
-    # 4 workers plus the few blocking-pool threads the runtime starts on demand; a
+    # 4 workers plus at most 4 blocking-pool threads (init_runtime bounds both); a
     # runtime per Service would be 5 × 4 workers.
     assert 1 <= got <= 8, (
         f"{got} threads named dspy-tokio after 5 Services: all Services should share the "
-        "one runtime init_runtime() configures (4 workers), never build their own"
+        "one runtime init_runtime() configures (4 workers, 4 blocking threads), never build "
+        "their own"
     )
 
 

@@ -15,6 +15,9 @@ fn init_runtime() {
     let mut builder = tokio::runtime::Builder::new_multi_thread();
     builder
         .worker_threads(4)
+        // The blocking pool grows on demand (up to 512 threads by default); a service
+        // bounds it like everything else it owns.
+        .max_blocking_threads(4)
         .thread_name("dspy-tokio")
         .enable_all();
     pyo3_async_runtimes::tokio::init(builder);
