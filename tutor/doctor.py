@@ -18,10 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from rich.console import Console
-from rich.markup import escape
-
 from tutor.config import Settings
+from tutor.console import TutorConsole, markup
 from tutor.course.model import Course
 
 if TYPE_CHECKING:
@@ -294,17 +292,18 @@ def diagnose(settings: Settings) -> list[Finding]:
     return findings
 
 
-def run_doctor(settings: Settings, course: Course, console: Console) -> int:
+def run_doctor(settings: Settings, course: Course, console: TutorConsole) -> int:
     marks = {"ok": "[green]✓[/]", "warn": "[yellow]![/]", "fail": "[red]✗[/]"}
     findings = diagnose(settings)
     for f in findings:
-        console.print(f"{marks[f.status]} {f.name:18} {escape(f.detail)}")
+        console.print(markup(marks[f.status] + " {:18} {}", f.name, f.detail))
         if f.fix and f.status != "ok":
-            console.print(f"  [dim]fix:[/] {escape(f.fix)}")
+            console.print(markup("  [dim]fix:[/] {}", f.fix))
     console.print(
         f"Course: {course.title} ({len(course.steps())} steps), workspace "
         f"{settings.workspace}{'' if settings.workspace.exists() else ' (not created yet)'}"
     )
     bad = [f for f in findings if f.status == "fail"]
-    console.print("[green]Ready.[/]" if not bad else f"[red]{len(bad)} problem(s) to fix.[/]")
+    done = markup("[red]{} problem(s) to fix.[/]", len(bad)) if bad else markup("[green]Ready.[/]")
+    console.print(done)
     return 1 if bad else 0

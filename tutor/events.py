@@ -48,6 +48,8 @@ def event_from_dict(data: dict[str, Any]) -> Event:
     kwargs = {k: v for k, v in data.items() if k in names}
     if cls is GilStats:
         kwargs["labels"] = [GilLabelStats(**x) for x in kwargs.get("labels", [])]
+    if cls is Verdict:
+        kwargs["problems"] = [Problem(**x) for x in kwargs.get("problems", [])]
     return cls(**kwargs)
 
 
@@ -82,6 +84,20 @@ class Diagnostic(Event):
     line: int | None = None
     column: int | None = None
     rendered: str = ""
+
+
+@dataclass
+class BuildProgress(Event):
+    """Crates compiled so far in a running build, of the crates it will compile.
+
+    ``total`` is the lock file's package count minus what was already fresh, so it is
+    known before the first crate finishes; ``estimate_s`` is a rough time for the whole
+    build (None when nothing predicts it)."""
+
+    done: int
+    total: int
+    crate: str = ""  # the crate that just finished
+    estimate_s: float | None = None
 
 
 @dataclass
@@ -133,6 +149,8 @@ class TestResult(Event):
     expected: str | None = None
     got: str | None = None
     traceback: str = ""
+    file: str | None = None  # where the failing assertion is (the check file)
+    line: int | None = None
 
 
 @dataclass
@@ -242,6 +260,30 @@ class Notice(Event):
 
 
 @dataclass
+class Problem:
+    """One thing that kept a check from passing, in a form tools can act on.
+
+    ``kind``: compiler | test | panic | python | crash | timeout | lesson | tutor.
+    ``code`` is the rustc error code (E0308), the Python exception type or the test's
+    name; ``file``/``line``/``column`` point at the source where that is known;
+    ``rendered`` is the full text a person reads (rustc's rendered diagnostic, a
+    traceback)."""
+
+    level: str  # error | warning
+    kind: str
+    message: str
+    code: str | None = None
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+    rendered: str = ""
+
+    @property
+    def text(self) -> str:
+        return self.rendered or self.message
+
+
+@dataclass
 class Verdict(Event):
     """The last event of every check.
 
@@ -255,4 +297,9 @@ class Verdict(Event):
     reason: str = ""
     summary: str = ""
     timings: dict[str, float] = field(default_factory=dict)
-    errors: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[str]:
+        """Each problem as the text a person reads."""
+        return [p.text for p in self.problems]
