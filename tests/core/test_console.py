@@ -66,6 +66,7 @@ def test_no_cli_module_makes_its_own_rich_console():
     makers = [
         p.relative_to(root).as_posix()
         for p in root.rglob("*.py")
-        if "app" not in p.relative_to(root).parts and re.search(r"(?<!Tutor)Console\(", p.read_text())
+        if "app" not in p.relative_to(root).parts
+        and re.search(r"(?<!Tutor)Console\(", p.read_text())
     ]
     assert makers == []
