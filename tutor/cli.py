@@ -171,7 +171,9 @@ def _workspace(settings: Settings, course: Course, *, create: bool) -> Workspace
     ws = Workspace(settings.workspace)
     if not ws.exists():
         if not create:
-            raise TutorError(f"no workspace at {ws.root}", fix="run `pyo3dspy-tutor init` first")
+            raise TutorError(
+                f"no workspace at {ws.root}", fix=f"run `{command(settings, 'init')}` first"
+            )
         out.print(markup("Creating your workspace in [bold]{}[/]", ws.root))
     _say_notices(init_workspace(ws, course))
     return ws
@@ -398,7 +400,7 @@ def cmd_replace(args: argparse.Namespace, settings: Settings, course: Course) ->
     if saved:
         out.print(
             f"Your previous files are saved in {saved} "
-            f"(bring them back with `pyo3dspy-tutor restore {step.id}`)."
+            f"(bring them back with `{command(settings, 'restore', step.id)}`)."
         )
     return 0
 
@@ -415,7 +417,7 @@ def cmd_restore(args: argparse.Namespace, settings: Settings, course: Course) ->
     if chosen is None or not chosen.is_dir():
         raise TutorError(
             f"no backup to restore for {step.id}",
-            fix=f"list them with `pyo3dspy-tutor restore {step.id} --list`",
+            fix=f"list them with `{command(settings, 'restore', step.id, '--list')}`",
         )
     with WorkspaceLock(ws.lock_file):
         saved = restore(ws, step, chosen, _say)

@@ -90,14 +90,15 @@ class Diagnostic(Event):
 class BuildProgress(Event):
     """Crates compiled so far in a running build, of the crates it will compile.
 
-    ``total`` is the lock file's package count minus what was already fresh, so it is
-    known before the first crate finishes; ``estimate_s`` is a rough time for the whole
-    build (None when nothing predicts it)."""
+    Sent only while a build compiles crates other than the step's own (the first build,
+    PyO3 and its dependencies). ``total`` counts every unit of the build, fresh ones
+    included; ``estimate_s`` is the time left, extrapolated from the time so far (None
+    until a few crates are done)."""
 
     done: int
     total: int
     crate: str = ""  # the crate that just finished
-    estimate_s: float | None = None
+    estimate_s: float | None = None  # seconds left
 
 
 @dataclass

@@ -43,9 +43,16 @@ def format_timings(timings: dict[str, float]) -> str:
     return "  ".join(f"{names.get(k, k)} {v:.2f}s" for k, v in timings.items())
 
 
+def first_build_note(p: BuildProgress) -> str:
+    return (
+        f"First build: {p.total} crates to compile (PyO3 and its dependencies, once per "
+        "workspace; 20–60 s on 2 cores). Later saves rebuild only your crate."
+    )
+
+
 def format_progress(p: BuildProgress) -> str:
-    """``Compiling 12/58 crates (pyo3-ffi), about 30 s in all``."""
-    about = f", about {p.estimate_s:.0f} s in all" if p.estimate_s else ""
+    """``Compiling 12/21 crates (pyo3-ffi), about 30 s left``."""
+    about = f", about {p.estimate_s:.0f} s left" if p.estimate_s else ""
     crate = f" ({p.crate})" if p.crate else ""
     return f"Compiling {p.done}/{p.total} crates{crate}{about}"
 
@@ -103,10 +110,11 @@ class Printer:
             )
 
     def _progress(self, p: BuildProgress) -> None:
-        """The first line of a long build says what is coming; then one line per ~10 %."""
-        step = max(1, p.total // 10)
-        if not self._progress_shown or p.done == p.total or p.done % step == 0:
+        """The first event says what is coming; then one line per ~10 % of the crates."""
+        if not self._progress_shown:
             self._progress_shown = True
+            self.console.print(markup("  [dim]{}[/]", first_build_note(p)))
+        elif p.done == p.total or p.done % max(1, p.total // 10) == 0:
             self.console.print(markup("  [dim]{}[/]", format_progress(p)))
 
 

@@ -22,6 +22,7 @@ from tutor.app.widgets.problems import (
 from tutor.events import (
     BuildFinished,
     BuildOutput,
+    BuildProgress,
     BuildStarted,
     Diagnostic,
     Event,
@@ -67,6 +68,8 @@ class EventFeed:
                 lines.append(e.text())
             elif isinstance(e, BuildOutput):
                 lines.append(e.line)
+            elif isinstance(e, BuildProgress):
+                main.status.set_progress(e)
             elif isinstance(e, SpanStarted | Span):
                 main.trace.add(e)
             elif isinstance(e, Diagnostic):

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from textual.content import Content
 from textual.widgets import Static
 
-from tutor.events import Verdict
+from tutor.events import BuildProgress, Verdict
 
 MARKS = {
     "pass": ("✓ pass", "$text-success"),
@@ -33,6 +33,12 @@ def fit(text: str, room: int) -> str:
     return cut.rstrip(" ,.;:—-") + "…"
 
 
+def crates_line(p: BuildProgress) -> str:
+    """``crates 12/21, ~30 s left``: a first build's progress, short enough for 80 columns."""
+    left = f", ~{p.estimate_s:.0f} s left" if p.estimate_s else ""
+    return f"crates {p.done}/{p.total}{left}"
+
+
 class StatusLine(Static):
     """Plain text first (a symbol and a word for every state), colour second."""
 
@@ -42,6 +48,7 @@ class StatusLine(Static):
         self.phase: str | None = None  # "building" | "running" | None
         self.phase_since = 0.0
         self.verdict: Verdict | None = None
+        self.progress: BuildProgress | None = None  # crates of a long build, while it runs
         self.note = ""  # shown when there is no verdict (or after it, e.g. "next: F4")
         self.lm = ""
         self.watching = True
@@ -51,6 +58,11 @@ class StatusLine(Static):
         if phase != self.phase:
             self.phase = phase
             self.phase_since = self.clock()
+            self.progress = None
+        self.show()
+
+    def set_progress(self, progress: BuildProgress) -> None:
+        self.progress = progress
         self.show()
 
     def set_verdict(self, verdict: Verdict | None, note: str = "") -> None:
@@ -70,6 +82,8 @@ class StatusLine(Static):
         if self.phase:
             elapsed = max(0.0, self.clock() - self.phase_since)
             fixed.append(Content.assemble(("● ", "$text-accent"), f"{self.phase} {elapsed:.1f}s"))
+            if self.progress is not None:
+                fixed.append(Content(crates_line(self.progress)))
         tail = [Content(f"LM {self.lm}")]
         tail.append(Content("watching" if self.watching else f"manual: {self.check_key} checks"))
         v = self.verdict
