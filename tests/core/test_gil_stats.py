@@ -46,3 +46,48 @@ def test_merge_adds_counters_and_joins_samples():
         "x": {"hold_ns": [1, 2], "init_ns": [5], "nested": 5, "dropped": 1},
         "y": {"wait_ns": [7]},
     }
+
+
+class FakeProbe:
+    """A module whose probe hands out each batch of samples once, like gil-probe."""
+
+    __name__ = "fake_step"
+
+    def __init__(self, *batches):
+        self.batches = list(batches)
+
+    def _gil_probe_drain(self):
+        return self.batches.pop(0) if self.batches else {}
+
+
+def test_a_check_reading_the_probe_does_not_starve_the_pane():
+    from tutor import lesson_api
+    from tutor.run.gil import drain_module
+
+    one = {"predict": {"wait_ns": [], "hold_ns": [1000], "detached_ns": []}}
+    two = {
+        "predict": {"wait_ns": [], "hold_ns": [3000], "detached_ns": []},
+        "tidy": {"wait_ns": [50], "hold_ns": [], "detached_ns": [7000]},
+    }
+    module = FakeProbe(one, two, {"tidy": {"wait_ns": [], "hold_ns": [], "detached_ns": [1]}})
+    assert lesson_api.gil_labels(module)["predict"].count == 1
+    labels = lesson_api.gil_labels(module)
+    assert (labels["predict"].count, labels["tidy"].detached_count) == (2, 1)
+    end_of_run = drain_module(module)  # what the runner turns into the GIL pane
+    assert end_of_run == {
+        "predict": {"wait_ns": [], "hold_ns": [1000, 3000], "detached_ns": []},
+        "tidy": {"wait_ns": [50], "hold_ns": [], "detached_ns": [7000, 1]},
+    }
+    assert drain_module(module) == {}  # the next run starts empty
+
+
+def test_gil_labels_names_a_missing_probe():
+    import pytest
+
+    from tutor import lesson_api
+
+    class NoProbe:
+        __name__ = "bare"
+
+    with pytest.raises(RuntimeError, match="gil_probe::register"):
+        lesson_api.gil_labels(NoProbe())
