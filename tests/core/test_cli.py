@@ -104,7 +104,7 @@ def test_lesson_text_keeps_its_square_brackets(ws: Workspace, capsys):
 
 def test_missing_workspace_says_to_init(tmp_path: Path, capsys):
     assert cli.main(["--workspace", str(tmp_path / "none"), "list"]) == 2
-    assert "pyo3dspy-tutor init" in capsys.readouterr().err
+    assert f"pyo3dspy-tutor --workspace {tmp_path / 'none'} init" in capsys.readouterr().err
 
 
 def test_malformed_config_names_line(tmp_path: Path, monkeypatch, capsys):
