@@ -21,6 +21,7 @@ from tutor.events import (
     GilLabelStats,
     GilStats,
     Output,
+    Problem,
     RunStarted,
     RustPanic,
     Span,
@@ -164,7 +165,13 @@ def failing_run(step_id: str = "hello-world") -> list[Event]:
             reason="test",
             summary="1 of 2 checks failed.",
             timings={"build_s": 1.234, "start_s": 0.05, "check_s": 0.12, "total_s": 1.45},
-            errors=["test_ask_returns_the_answer_as_a_string: ask() should return ..."],
+            problems=[
+                Problem(
+                    "error",
+                    "test",
+                    "test_ask_returns_the_answer_as_a_string: ask() should return ...",
+                )
+            ],
         ),
     ]
 

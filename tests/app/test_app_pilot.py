@@ -21,6 +21,7 @@ from tutor.events import (
     Diagnostic,
     Output,
     OutputDropped,
+    Problem,
     RunStarted,
     Span,
     TimeoutReport,
@@ -245,7 +246,7 @@ async def test_a_failing_build_is_shown_in_errors_and_jumps_to_the_line(tmp_path
                     "build",
                     "The crate does not compile (1 error).",
                     {"build_s": 0.8, "total_s": 0.81},
-                    ["error[E0308]: mismatched types"],
+                    [Problem("error", "compiler", "error[E0308]: mismatched types")],
                 ),
             ]
         )
