@@ -309,8 +309,13 @@ async def test_a_timeout_is_one_entry_naming_the_test_and_its_stack(tmp_path: Pa
                     "fail",
                     "timeout",
                     "The check did not finish within 4 s.",
-                    errors=[
-                        f"test_case was still running after 4 s; its Python stack then:\n{stack}"
+                    problems=[
+                        Problem(
+                            "error",
+                            "timeout",
+                            "test_case was still running after 4 s; its Python stack then:\n"
+                            + stack,
+                        )
                     ],
                 ),
             ]
