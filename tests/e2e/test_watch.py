@@ -11,6 +11,7 @@ import signal
 import subprocess
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -72,12 +73,23 @@ def run(argv: list[str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run([EXE, *argv], capture_output=True, text=True, timeout=300)
 
 
+def fundamentals_only(tmp_path) -> Path:
+    """The bundled course cut to its first module, so basic-qa is the last step."""
+    lessons = tmp_path / "lessons"
+    shutil.copytree(bundled_course_dir(), lessons)
+    toml = lessons / "course.toml"
+    toml.write_text(re.sub(r"(?m)^modules = .*$", 'modules = ["fundamentals"]', toml.read_text()))
+    return lessons
+
+
 def test_watch_advice_works_as_printed(tmp_path, shared_target):
-    course = load_course(bundled_course_dir())
+    lessons = fundamentals_only(tmp_path)
+    course = load_course(lessons)
+    assert [s.id for s in course.steps()][-1] == "basic-qa"
     ws = workspace_with_shared_target(tmp_path / "ws", shared_target)
     init_workspace(ws, course)
     apply_solution(ws, course.step("hello-world"))
-    base = ["--workspace", str(ws.root)]
+    base = ["--workspace", str(ws.root), "--lessons", str(lessons)]
 
     watch = Watch([*base, "watch"])
     try:
