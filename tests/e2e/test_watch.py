@@ -74,11 +74,14 @@ def run(argv: list[str]) -> subprocess.CompletedProcess[str]:
 
 
 def fundamentals_only(tmp_path) -> Path:
-    """The bundled course cut to its first module, so basic-qa is the last step."""
+    """The bundled course cut to its first two steps, so basic-qa is the last one."""
     lessons = tmp_path / "lessons"
     shutil.copytree(bundled_course_dir(), lessons)
-    toml = lessons / "course.toml"
-    toml.write_text(re.sub(r"(?m)^modules = .*$", 'modules = ["fundamentals"]', toml.read_text()))
+    for path, key, value in (
+        (lessons / "course.toml", "modules", '["fundamentals"]'),
+        (lessons / "fundamentals" / "module.toml", "steps", '["hello-world", "basic-qa"]'),
+    ):
+        path.write_text(re.sub(rf"(?ms)^{key} = \[.*?\]$", f"{key} = {value}", path.read_text()))
     return lessons
 
 
