@@ -51,7 +51,8 @@ def test_the_predict_call_is_timed_with_gil_probe_attach():
 
 def test_the_timed_call_is_the_dspy_call():
     hello_world.ask("What is the capital of France?")
-    got = lesson_api.gil_labels(hello_world)["predict"].hold_max_us
+    stats = lesson_api.gil_labels(hello_world).get("predict")
+    got = (stats.hold_max_us if stats else None) or 0.0
     assert got >= 100, (
         f"the \"predict\" attach held the GIL for only {got:.1f} µs: a DSPy call takes far "
         "longer, so the Predict call is not inside the closure. Put the call itself there: "
