@@ -256,8 +256,11 @@ def judge(
             f"The LM failed, so the step could not be judged: {lm_failure}",
             timings,
             [
-                f"{lm_failure}\n  fix: check the network, the key and the model "
-                "(`pyo3dspy-tutor doctor` tries it), or use --lm offline"
+                tutor_problem(
+                    f"{lm_failure}\n  fix: check the network, the key and the model "
+                    "(`pyo3dspy-tutor doctor` tries it), or use --lm offline",
+                    "lm",
+                )
             ],
         )
     if o.timed_out:

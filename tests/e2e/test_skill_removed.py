@@ -48,6 +48,13 @@ NOT_YET_PROVED = {
     "compile-time-safety",
     "signature-codegen",
     "typed-pipeline",
+    "tokio-asyncio",
+    "streaming",
+    "concurrent-calls",
+    "backpressure",
+    "cancellation",
+    "stream-parsing",
+    "runtime-management",
 }
 
 
