@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tutor.console import Markup, markup
 from tutor.errors import TutorError
 
 
@@ -89,27 +90,26 @@ def _print_listing(result: dict[str, Any], out: Any) -> None:
         out.print(f"No DSPy modules or signatures in {result['file']}.")
     for m in result["modules"]:
         what = "module" if m["kind"] == "instance" else "module class"
-        out.print(f"[bold]{m['name']}[/] ({what} {m['type']})")
+        out.print(markup("[bold]{}[/] ({} {})", m["name"], what, m["type"]))
         if m.get("note"):
-            out.print(f"  [dim]{m['note']}[/]")
+            out.print(markup("  [dim]{}[/]", m["note"]))
         for p in m["predictors"]:
-            out.print(f"  predictor [bold]{p['name']}[/] ({p['type']})")
+            out.print(markup("  predictor [bold]{}[/] ({})", p["name"], p["type"]))
             _print_signature(p["signature"], out, indent="    ")
     for sig in result["signatures"]:
-        out.print(f"[bold]{sig['name']}[/] (Signature)")
+        out.print(markup("[bold]{}[/] (Signature)", sig["name"]))
         _print_signature(sig, out, indent="  ")
     for model in result["models"]:
         fields = ", ".join(f["name"] for f in model["fields"])
-        out.print(f"[bold]{model['name']}[/] (pydantic model: {fields})")
+        out.print(markup("[bold]{}[/] (pydantic model: {})", model["name"], fields))
 
 
 def _print_signature(sig: dict[str, Any], out: Any, indent: str) -> None:
-    from rich.markup import escape
-
     if sig["instructions"]:
-        out.print(f"{indent}[dim]{escape(sig['instructions'].splitlines()[0])}[/]")
+        out.print(markup("{}[dim]{}[/]", indent, sig["instructions"].splitlines()[0]))
     for side in ("inputs", "outputs"):
         for f in sig[side]:
             arrow = "→" if side == "outputs" else "←"
-            desc = f"  [dim]{escape(f['desc'])}[/]" if f["desc"] else ""
-            out.print(f"{indent}{arrow} {f['name']}: {escape(f['py'])}{desc}")
+            line = markup("{}{} {}: {}", indent, arrow, f["name"], f["py"])
+            desc = markup("  [dim]{}[/]", f["desc"]) if f["desc"] else ""
+            out.print(Markup(line + desc))

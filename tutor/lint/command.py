@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tutor.console import markup
 from tutor.lint.build_rules import WARM_CHECK_LIMIT_S
 from tutor.lint.findings import RULES
 
@@ -62,7 +63,7 @@ def cmd_lint(args: argparse.Namespace, settings: Any, _course: object) -> int:
             options.workspace = ws
             options.lm_settings = _lm_settings(settings)
             if not args.json:
-                options.progress = lambda m: err.print(f"[dim]lint: {m}[/]")
+                options.progress = lambda m: err.print(markup("[dim]lint: {}[/]", m))
     for lock in locks:
         lock.acquire()
     try:

@@ -25,6 +25,7 @@ from tutor.config import (
     default_config_path,
     update_config_file,
 )
+from tutor.console import markup
 from tutor.errors import TutorError
 from tutor.lm.settings import KEY_ENV_VARS, OFFLINE, LMSettings, describe, missing_key, provider_of
 from tutor.tomlfile import read_toml
@@ -58,7 +59,8 @@ def cmd_lm(args: argparse.Namespace, settings: Settings, _course: object) -> int
     if args.lm_action == "test":
         return _test(settings, args.timeout, out)
     for v in values:
-        out.print(f"{v.name:10} {v.value if v.value is not None else '-':34} [dim]{v.source}[/]")
+        value = v.value if v.value is not None else "-"
+        out.print(markup("{} {} [dim]{}[/]", f"{v.name:10}", f"{value:34}", v.source))
     return 0
 
 
@@ -123,7 +125,7 @@ def _test(settings: Settings, timeout: float, out: Any) -> int:
     lm = LMSettings(model=settings.lm.model, api_base=settings.lm.api_base)
     problem = missing_key(lm)
     if problem:
-        out.print(f"[red]✗[/] {problem}")
+        out.print(markup("[red]✗[/] {}", problem))
         return 1
     payload = json.dumps({"model": lm.model, "api_base": lm.api_base})
     try:
@@ -135,7 +137,7 @@ def _test(settings: Settings, timeout: float, out: Any) -> int:
             stdin=subprocess.DEVNULL,
         )
     except subprocess.TimeoutExpired:
-        out.print(f"[red]✗[/] {describe(lm)} did not answer within {timeout:g} s")
+        out.print(markup("[red]✗[/] {} did not answer within {} s", describe(lm), f"{timeout:g}"))
         return 1
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
     if done.returncode != 0 or not lines:
@@ -143,14 +145,20 @@ def _test(settings: Settings, timeout: float, out: Any) -> int:
         raise TutorError(f"the LM test process failed: {tail}", fix="run `pyo3dspy-tutor doctor`")
     r = json.loads(lines[-1])
     if not r["ok"]:
-        out.print(f"[red]✗[/] {describe(lm)} failed after {r['latency_s']:.2f} s: {r['error']}")
+        out.print(
+            markup(
+                "[red]✗[/] {} failed after {} s: {}",
+                describe(lm),
+                f"{r['latency_s']:.2f}",
+                r["error"],
+            )
+        )
         return 1
     tokens = f"{r['input_tokens'] or '?'} in / {r['output_tokens'] or '?'} out"
     by = f", answered by the {r['answered_by']} reply" if r.get("answered_by") else ""
-    out.print(
-        f"[green]✓[/] {describe(lm)} answered {r['answer']!r} in {r['latency_s'] * 1000:.0f} ms "
-        f"({tokens} tokens{by})"
-    )
+    ms = f"{r['latency_s'] * 1000:.0f}"
+    answered = f"{describe(lm)} answered {r['answer']!r} in {ms} ms ({tokens} tokens{by})"
+    out.print(markup("[green]✓[/] {}", answered))
     return 0
 
 
@@ -172,10 +180,14 @@ def _use(args: argparse.Namespace, settings: Settings, out: Any) -> int:
     if args.api_base:
         out.print(f"Wrote lm.api_base = {args.api_base!r}.")
     elif settings.lm.api_base and "api_base" in _config_lm(path):
-        out.print(f"[yellow]Note:[/] lm.api_base = {settings.lm.api_base!r} is still set there.")
+        out.print(
+            markup(
+                "[yellow]Note:[/] lm.api_base = {} is still set there.", repr(settings.lm.api_base)
+            )
+        )
     if os.environ.get(ENV_LM) or args.lm:
-        out.print(f"[yellow]Note:[/] {ENV_LM} or --lm overrides the file for this shell.")
+        out.print(markup("[yellow]Note:[/] {} or --lm overrides the file for this shell.", ENV_LM))
     problem = missing_key(LMSettings(model=model))
     if problem:
-        out.print(f"[yellow]Note:[/] {problem}")
+        out.print(markup("[yellow]Note:[/] {}", problem))
     return 0
