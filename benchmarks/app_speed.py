@@ -1,15 +1,16 @@
 """The app's two speed figures (issue 3), on this machine:
 
 1. first frame: from launching `pyo3dspy-tutor` (no arguments: settings, course,
-   workspace lock, TutorApp with engine, watcher and doctor) to the main screen painted
-   once, headless, in a fresh process each run; and whether dspy was imported by then.
-   Target: ≤ 1.0 s on a 2-core machine, dspy not imported.
+   workspace lock, TutorApp with engine, watcher and doctor) to the first frame of the
+   main screen with the step's file in the editor, headless, in a fresh process each
+   run; and whether dspy was imported by then. Target: ≤ 0.6 s median on a 2-core
+   machine, dspy not imported.
 2. save → verdict: a one-line edit of hello-world (solution applied, already built),
    written from outside as a learner's own editor would, timed
      * headless: the engine alone (Rebuilder + watcher thread, as `watch` runs it),
      * in the app: the real TutorApp (headless terminal), until the verdict is painted
        in the status line,
-   in the same workspace, alternately. Target: app ≤ engine + 100 ms (medians).
+   in the same workspace, alternately. Target: app ≤ engine + 50 ms (medians).
 
     python benchmarks/app_speed.py [--frames 5] [--runs 10] [--workspace DIR]
 """
@@ -43,20 +44,26 @@ import sys, time, json
 launched = float(sys.argv[1])
 from textual.app import App
 from tutor.app.app import TutorApp
-from tutor.app.screens.main import MainScreen
 from tutor import cli
 
-original_mount = MainScreen.on_mount
-def on_mount(self):
-    original_mount(self)
-    ready = time.time()
-    dspy = "dspy" in sys.modules
-    def painted():
-        print(json.dumps({"ready": ready - launched, "painted": time.time() - launched,
-                          "dspy_imported": dspy}), flush=True)
-        self.app.exit()
-    self.call_after_refresh(painted)
-MainScreen.on_mount = on_mount
+# The app fills the screen (show_step) once its widgets are mounted, and starts the
+# engine, the watcher and the doctor right after the next frame: that frame is the one
+# timed here, and it must show the step's file in the editor.
+filled = {}
+original_show = TutorApp.show_step
+def show_step(self):
+    original_show(self)
+    filled.setdefault("at", time.time())
+def after_first_frame(self):
+    import resource
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    print(json.dumps({"ready": filled["at"] - launched, "painted": time.time() - launched,
+                      "cpu": usage.ru_utime + usage.ru_stime,
+                      "editor_filled": bool(self.main.editor.text),
+                      "dspy_imported": "dspy" in sys.modules}), flush=True)
+    self.exit()
+TutorApp.show_step = show_step
+TutorApp._start_background = after_first_frame
 TutorApp.run = lambda self, **kw: App.run(self, headless=True, size=(120, 40))
 sys.exit(cli.main([]))
 """
@@ -74,6 +81,7 @@ def first_frame(runs: int, tmp: Path) -> None:
     env["PYO3DSPY_TUTOR_WORKSPACE"] = str(tmp / "frame-ws")
     env.setdefault("PYO3DSPY_TUTOR_CONFIG", str(tmp / "config.toml"))
     painted: list[float] = []
+    cpu: list[float] = []
     for i in range(runs):
         launched = time.time()
         done = subprocess.run(
@@ -88,12 +96,18 @@ def first_frame(runs: int, tmp: Path) -> None:
             raise SystemExit(f"the app did not start:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
         result = json.loads(lines[-1])
         painted.append(result["painted"])
+        cpu.append(result["cpu"])
         print(
-            f"  run {i + 1}: screen composed {result['ready']:.3f} s, first frame "
-            f"{result['painted']:.3f} s, dspy imported: {result['dspy_imported']}"
+            f"  run {i + 1}: screen filled {result['ready']:.3f} s, first frame "
+            f"{result['painted']:.3f} s (CPU {result['cpu']:.3f} s; editor filled: "
+            f"{result['editor_filled']}), "
+            f"dspy imported: {result['dspy_imported']}"
             + ("  (creates the workspace)" if i == 0 else "")
         )
-    print(f"first frame: {fmt(painted)} ({os.cpu_count()} CPUs); target ≤ 1000 ms")
+    print(f"first frame: {fmt(painted)} ({os.cpu_count()} CPUs); target ≤ 600 ms")
+    # CPU time is what the app itself spends; wall time also counts waiting for a CPU
+    # when other processes share the machine.
+    print(f"  CPU time of the app's process to that frame: {fmt(cpu)}")
 
 
 def headless_round(session: Session, course: Course, ws: Workspace, n0: int, runs: int):
@@ -167,8 +181,8 @@ def save_to_verdict(root: Path, runs: int) -> None:
     print("save → verdict, one-line edit of hello-world (already built):")
     print(f"  engine alone (headless)       {fmt(headless)}")
     print(f"  in the app, verdict on screen {fmt(in_app)}")
-    verdict = "met" if added <= 0.1 else "NOT met"
-    print(f"  the app adds {added * 1000:.0f} ms (medians); target ≤ 100 ms: {verdict}")
+    verdict = "met" if added <= 0.05 else "NOT met"
+    print(f"  the app adds {added * 1000:.0f} ms (medians); target ≤ 50 ms: {verdict}")
 
 
 def main() -> None:

@@ -13,18 +13,20 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from rich.console import Console
-from rich.markup import escape
-
 from tutor import __version__
+from tutor.advice import after_pass, command
 from tutor.cache import announce_new, lesson_checks_workspace, run_cache
 from tutor.config import APP, Settings, load_settings
+from tutor.console import TutorConsole, markup
 from tutor.course import Course, Step, bundled_course_dir, load_course
 from tutor.errors import TutorError
 from tutor.events import Event, Verdict
 from tutor.fserrors import disk_error
-from tutor.junit import write_junit
-from tutor.report import Printer
+from tutor.inspect import command as inspect_command
+from tutor.junit import json_report, write_junit
+from tutor.lint import command as lint_command
+from tutor.lm import command as lm_command
+from tutor.report import Printer, print_lesson
 from tutor.workspace import Workspace
 from tutor.workspace.backups import apply_solution, list_backups, reset_step, restore
 from tutor.workspace.hints import reveal_hint
@@ -32,8 +34,8 @@ from tutor.workspace.lock import WorkspaceLock
 from tutor.workspace.progress import Progress, load_progress, save_progress
 from tutor.workspace.setup import init_workspace
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = TutorConsole()
+err = TutorConsole(stderr=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,17 +43,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = load_settings(args.config, args.workspace, args.lessons, args.lm)
-        course = load_course(settings.lessons or bundled_course_dir())
-        handler: Callable[[argparse.Namespace, Settings, Course], int] = args.handler
+        # lint, lm and inspect work without (or on a broken) course: they load what they need
+        needs_course = getattr(args, "needs_course", True)
+        course = load_course(settings.lessons or bundled_course_dir()) if needs_course else None
+        handler: Callable[[argparse.Namespace, Settings, Course | None], int] = args.handler
         return handler(args, settings, course)
     except TutorError as e:
-        err.print(f"[red]error:[/] {escape(str(e))}")
+        err.print(markup("[red]error:[/] {}", e))
         return 2
     except OSError as e:  # a write the boundaries above did not name: still one message
         problem = disk_error(e)
         if problem is None:
             raise
-        err.print(f"[red]error:[/] {escape(str(problem))}")
+        err.print(markup("[red]error:[/] {}", problem))
         return 2
     except KeyboardInterrupt:
         err.print("interrupted")
@@ -128,9 +132,13 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("list", help="the course's steps and your progress")
     s.set_defaults(handler=cmd_list)
 
-    s = sub.add_parser("hint", help="show the next hint for a step")
+    s = sub.add_parser("hint", help="show the next hint for a step (works while a tutor runs)")
     s.add_argument("step", nargs="?")
     s.set_defaults(handler=cmd_hint)
+
+    s = sub.add_parser("show", help="print a step's lesson text (works while a tutor runs)")
+    s.add_argument("step", nargs="?")
+    s.set_defaults(handler=cmd_show)
 
     s = sub.add_parser("goto", help="make STEP the current step")
     s.add_argument("step")
@@ -149,6 +157,10 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--backup", type=Path, help="a folder listed by `restore --list`")
     s.add_argument("--list", action="store_true", help="list the step's backups")
     s.set_defaults(handler=cmd_restore)
+
+    lint_command.register(sub)
+    lm_command.register(sub)
+    inspect_command.register(sub)
     return p
 
 
@@ -159,8 +171,10 @@ def _workspace(settings: Settings, course: Course, *, create: bool) -> Workspace
     ws = Workspace(settings.workspace)
     if not ws.exists():
         if not create:
-            raise TutorError(f"no workspace at {ws.root}", fix="run `pyo3dspy-tutor init` first")
-        out.print(f"Creating your workspace in [bold]{ws.root}[/]")
+            raise TutorError(
+                f"no workspace at {ws.root}", fix=f"run `{command(settings, 'init')}` first"
+            )
+        out.print(markup("Creating your workspace in [bold]{}[/]", ws.root))
     _say_notices(init_workspace(ws, course))
     return ws
 
@@ -171,7 +185,7 @@ def _say_notices(progress: Progress) -> None:
 
 
 def _say(notice: str) -> None:
-    err.print(f"[yellow]note:[/] {escape(notice)}")
+    err.print(markup("[yellow]note:[/] {}", notice))
 
 
 def _step_arg(course: Course, ws: Workspace, step_id: str | None) -> Step:
@@ -206,10 +220,10 @@ def cmd_init(args: argparse.Namespace, settings: Settings, course: Course) -> in
     _say_notices(progress)
     step = course.step(progress.current)
     verb = "Reopened" if existed else "Created"
-    out.print(f"{verb} workspace [bold]{ws.root}[/] for “{course.title}”.")
-    out.print(f"Current step: [bold]{step.title}[/] — edit {ws.crate_dir(step) / step.files[0]}")
-    flag = f" --workspace {ws.root}" if ws.root != Path.home() / APP else ""
-    out.print(f"Start with: [bold]pyo3dspy-tutor{flag}[/]")
+    out.print(markup("{} workspace [bold]{}[/] for “{}”.", verb, ws.root, course.title))
+    edit = ws.crate_dir(step) / step.files[0]
+    out.print(markup("Current step: [bold]{}[/] — edit {}", step.title, edit))
+    out.print(markup("Start with: [bold]{}[/]", command(settings)))
     return 0
 
 
@@ -254,40 +268,23 @@ def cmd_check(args: argparse.Namespace, settings: Settings, course: Course) -> i
         write_junit(args.junit, f"{course.id}-{variant}", results)
     ok = all(good for _, good in results)
     if args.json:
-        print(
-            json.dumps(
-                {
-                    "course": course.id,
-                    "variant": variant,
-                    "expected": expected,
-                    "ok": ok,
-                    "steps": [
-                        {
-                            "id": v.step_id,
-                            "verdict": v.verdict,
-                            "reason": v.reason,
-                            "summary": v.summary,
-                            "timings": v.timings,
-                            "errors": v.errors,
-                            "skipped": v.skipped,
-                            "ok": good,
-                        }
-                        for v, good in results
-                    ],
-                },
-                indent=2,
-            )
-        )
+        print(json.dumps(json_report(course.id, variant, expected, results), indent=2))
     elif variant != "learner":
         bad = [v.step_id for v, good in results if not good]
         what = "solutions pass" if expected == "pass" else "starters fail"
         if bad:
             out.print(
-                f"[red]{len(bad)} of {len(results)} steps broken[/] (every {what[:-5]} "
-                f"must {expected}): {', '.join(bad)}"
+                markup(
+                    "[red]{} of {} steps broken[/] (every {} must {}): {}",
+                    len(bad),
+                    len(results),
+                    what[:-5],
+                    expected,
+                    ", ".join(bad),
+                )
             )
         else:
-            out.print(f"[green]All {len(results)} {what}.[/]")
+            out.print(markup("[green]All {} {}.[/]", len(results), what))
     return 0 if ok else 1
 
 
@@ -297,8 +294,10 @@ def cmd_record(args: argparse.Namespace, settings: Settings, course: Course) -> 
 
     if settings.lm.model == "offline":
         out.print(
-            "[yellow]Recording the offline LM's own answers; use --lm PROVIDER/MODEL "
-            "to record a real model.[/]"
+            markup(
+                "[yellow]Recording the offline LM's own answers; use --lm PROVIDER/MODEL "
+                "to record a real model.[/]"
+            )
         )
     ws = _scratch_workspace(settings, course)
     steps = [course.step(s) for s in args.steps]
@@ -310,8 +309,11 @@ def cmd_record(args: argparse.Namespace, settings: Settings, course: Course) -> 
             verdict = session.check(step, Printer(out), variant="solution", record_to=recorded)
             if verdict.verdict != "pass" or not recorded.exists():
                 out.print(
-                    f"[red]Not recorded:[/] the solution of {step.id} did not pass "
-                    "with this LM, so its answers would not teach the step."
+                    markup(
+                        "[red]Not recorded:[/] the solution of {} did not pass "
+                        "with this LM, so its answers would not teach the step.",
+                        step.id,
+                    )
                 )
                 failures += 1
                 continue
@@ -337,7 +339,7 @@ def cmd_list(args: argparse.Namespace, settings: Settings, course: Course) -> in
     progress = load_progress(ws.state_file)
     for module in course.modules:
         done = sum(1 for s in module.steps if s.id in progress.done)
-        out.print(f"[bold]{module.title}[/]  {done}/{len(module.steps)}")
+        out.print(markup("[bold]{}[/]  {}/{}", module.title, done, len(module.steps)))
         for step in module.steps:
             state = progress.steps.get(step.id)
             mark = (
@@ -355,16 +357,24 @@ def cmd_list(args: argparse.Namespace, settings: Settings, course: Course) -> in
 def cmd_hint(args: argparse.Namespace, settings: Settings, course: Course) -> int:
     ws = _workspace(settings, course, create=False)
     step = _step_arg(course, ws, args.step)
-    reveal = reveal_hint(ws, step)
+    reveal = reveal_hint(ws, step)  # no workspace lock: see tutor/workspace/hints.py
     for i, hint in enumerate(step.hints[: reveal.shown], 1):
-        out.print(f"Hint {i}/{reveal.total}: {escape(hint)}")
+        out.print(f"Hint {i}/{reveal.total}: {hint}")
     if reveal.past_last:
         out.print(
-            f"That was the last hint for {step.id}. Still stuck? `pyo3dspy-tutor solution "
-            f"{step.id}` puts the answer in place (your files are backed up first)."
+            f"That was the last hint for {step.id}. Still stuck? "
+            f"`{command(settings, 'solution', step.id)}` puts the answer in place "
+            "(your files are backed up first)."
         )
     if reveal.unsaved:
-        err.print(f"[yellow]note:[/] hint shown but not remembered: {escape(str(reveal.unsaved))}")
+        err.print(markup("[yellow]note:[/] hint shown but not remembered: {}", reveal.unsaved))
+    return 0
+
+
+def cmd_show(args: argparse.Namespace, settings: Settings, course: Course) -> int:
+    ws = _workspace(settings, course, create=False)
+    step = _step_arg(course, ws, args.step)
+    print_lesson(out, step, ws.crate_dir(step))
     return 0
 
 
@@ -376,7 +386,7 @@ def cmd_goto(args: argparse.Namespace, settings: Settings, course: Course) -> in
         progress.current = step.id
         save_progress(ws.state_file, progress)
         init_workspace(ws, course)
-    out.print(f"Current step: [bold]{step.title}[/] ({ws.crate_dir(step)})")
+    out.print(markup("Current step: [bold]{}[/] ({})", step.title, ws.crate_dir(step)))
     return 0
 
 
@@ -390,7 +400,7 @@ def cmd_replace(args: argparse.Namespace, settings: Settings, course: Course) ->
     if saved:
         out.print(
             f"Your previous files are saved in {saved} "
-            f"(bring them back with `pyo3dspy-tutor restore {step.id}`)."
+            f"(bring them back with `{command(settings, 'restore', step.id)}`)."
         )
     return 0
 
@@ -407,7 +417,7 @@ def cmd_restore(args: argparse.Namespace, settings: Settings, course: Course) ->
     if chosen is None or not chosen.is_dir():
         raise TutorError(
             f"no backup to restore for {step.id}",
-            fix=f"list them with `pyo3dspy-tutor restore {step.id} --list`",
+            fix=f"list them with `{command(settings, 'restore', step.id, '--list')}`",
         )
     with WorkspaceLock(ws.lock_file):
         saved = restore(ws, step, chosen, _say)
@@ -445,6 +455,7 @@ def cmd_watch(args: argparse.Namespace, settings: Settings, course: Course) -> i
     from tutor.session import Session
 
     ws = _workspace(settings, course, create=True)
+    once = bool(getattr(args, "once", False))
     with WorkspaceLock(ws.lock_file):
         progress = load_progress(ws.state_file)
         step = course.step(progress.current)
@@ -459,18 +470,15 @@ def cmd_watch(args: argparse.Namespace, settings: Settings, course: Course) -> i
                 p.record_verdict(event.step_id, event.verdict)
                 save_progress(ws.state_file, p)
                 if event.verdict == "pass":
-                    out.print(
-                        "Step done. Next: `pyo3dspy-tutor goto "
-                        f"{_next_id(course, event.step_id)}` (or keep experimenting)."
-                    )
+                    out.print(after_pass(settings, course, event.step_id, watching=not once))
 
         rebuilder = Rebuilder(session, on_event)
-        out.print(f"[bold]{step.title}[/] — {step.goal}")
-        out.print(f"Lesson: {step.readme}")
+        out.print(markup("[bold]{}[/] — {}", step.title, step.goal))
+        out.print(f"Lesson: {step.readme}  (or `{command(settings, 'show')}`)")
         for rel in step.files:
             out.print(f"Edit:   {crate / rel}")
         rebuilder.request(step)
-        if getattr(args, "once", False):
+        if once:
             try:
                 rebuilder.wait()
             finally:  # Ctrl-C included: cancel the build (cargo, rustc) and wait for it
@@ -478,7 +486,12 @@ def cmd_watch(args: argparse.Namespace, settings: Settings, course: Course) -> i
                 session.close()
             verdict = rebuilder.last_verdict
             return 0 if verdict and verdict.verdict == "pass" else 1
-        out.print("[dim]Watching for saves. Ctrl-C to quit; `pyo3dspy-tutor hint` for a hint.[/]")
+        out.print(
+            markup(
+                "[dim]Watching for saves. Ctrl-C to quit; `{}` in another terminal for a hint.[/]",
+                command(settings, "hint"),
+            )
+        )
         stop = threading.Event()
         try:
             for _ in watch_changes(crate, step, stop):
@@ -488,11 +501,6 @@ def cmd_watch(args: argparse.Namespace, settings: Settings, course: Course) -> i
             rebuilder.stop()
             session.close()
     return 0
-
-
-def _next_id(course: Course, step_id: str) -> str:
-    nxt = course.next_step(step_id)
-    return nxt.id if nxt else "(the course is complete)"
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from pathlib import Path
 import platformdirs
 
 from tutor.errors import FileError
-from tutor.tomlfile import read_toml
+from tutor.tomlfile import TomlDoc, read_toml
 
 APP = "pyo3dspy-tutor"
 ENV_CONFIG = "PYO3DSPY_TUTOR_CONFIG"
@@ -36,11 +36,13 @@ _KEYS = {
     "keymap",
     "providers",
     "limits",
+    "lesson_width",
 }
 _LM_KEYS = {"model", "api_base"}
 _LIMITS_KEYS = {"memory_mib"}
 DEFAULT_MEMORY_MIB = 2048  # per check; the warm runner itself takes ~80 MiB of it
 WATCH_MODES = ("auto", "manual")
+LESSON_WIDTHS = ("normal", "wide", "full")  # the app's lesson column; "full": the whole screen
 
 
 @dataclass
@@ -65,6 +67,7 @@ class Settings:
     keymap: dict[str, str] = field(default_factory=dict)  # binding id → keys
     providers: list[str] = field(default_factory=list)  # models offered by "switch LM"
     limits: LimitsConfig = field(default_factory=LimitsConfig)
+    lesson_width: str = "normal"  # one of LESSON_WIDTHS; the app saves the learner's choice
     config_path: Path | None = None
     workspace_chosen: bool = False  # set by a flag, the environment or the config file
 
@@ -135,13 +138,20 @@ def _apply_file(settings: Settings, path: Path) -> None:
         settings.lessons = Path(doc.get(d, "lessons", str)).expanduser()
     settings.theme = doc.get(d, "theme", str, settings.theme)
     settings.editor = doc.get(d, "editor", str, settings.editor)
-    settings.watch = doc.get(d, "watch", str, settings.watch)
-    if settings.watch not in WATCH_MODES:
-        raise doc.error(
-            f"watch = {settings.watch!r} is not a mode",
-            key="watch",
-            fix='use watch = "auto" (rebuild on save) or "manual" (press a key)',
-        )
+    settings.watch = _choice(
+        doc,
+        "watch",
+        settings.watch,
+        WATCH_MODES,
+        'use watch = "auto" (rebuild on save) or "manual" (press a key)',
+    )
+    settings.lesson_width = _choice(
+        doc,
+        "lesson_width",
+        settings.lesson_width,
+        LESSON_WIDTHS,
+        'use lesson_width = "normal", "wide" or "full"',
+    )
     # Binding ids hold dots: `step.next = "f4"` parses as a nested table; flatten it.
     keymap = _flatten(doc.get(d, "keymap", dict, {}))
     for binding_id, keys in keymap.items():
@@ -167,6 +177,14 @@ def _apply_file(settings: Settings, path: Path) -> None:
             fix=f"give each check's memory limit in MiB, e.g. memory_mib = {DEFAULT_MEMORY_MIB}",
         )
     settings.limits.memory_mib = memory
+
+
+def _choice(doc: TomlDoc, key: str, default: str, choices: tuple[str, ...], fix: str) -> str:
+    """A top-level string that must be one of ``choices``."""
+    value = doc.get(doc.data, key, str, default)
+    if value not in choices:
+        raise doc.error(f"{key} = {value!r} is not one of {', '.join(choices)}", key=key, fix=fix)
+    return value
 
 
 def _flatten(table: dict[str, object], prefix: str = "") -> dict[str, object]:

@@ -48,6 +48,8 @@ def event_from_dict(data: dict[str, Any]) -> Event:
     kwargs = {k: v for k, v in data.items() if k in names}
     if cls is GilStats:
         kwargs["labels"] = [GilLabelStats(**x) for x in kwargs.get("labels", [])]
+    if cls is Verdict:
+        kwargs["problems"] = [Problem(**x) for x in kwargs.get("problems", [])]
     return cls(**kwargs)
 
 
@@ -82,6 +84,21 @@ class Diagnostic(Event):
     line: int | None = None
     column: int | None = None
     rendered: str = ""
+
+
+@dataclass
+class BuildProgress(Event):
+    """Crates compiled so far in a running build, of the crates it will compile.
+
+    Sent only while a build compiles crates other than the step's own (the first build,
+    PyO3 and its dependencies). ``total`` counts every unit of the build, fresh ones
+    included; ``estimate_s`` is the time left, extrapolated from the time so far (None
+    until a few crates are done)."""
+
+    done: int
+    total: int
+    crate: str = ""  # the crate that just finished
+    estimate_s: float | None = None  # seconds left
 
 
 @dataclass
@@ -133,6 +150,8 @@ class TestResult(Event):
     expected: str | None = None
     got: str | None = None
     traceback: str = ""
+    file: str | None = None  # where the failing assertion is (the check file)
+    line: int | None = None
 
 
 @dataclass
@@ -205,16 +224,27 @@ class Span(Event):
 
 @dataclass
 class GilLabelStats:
+    """One label's GIL timings from the gil-probe crate, in microseconds.
+
+    A figure is ``None`` when nothing was measured for it: an attach made from Python
+    (already attached) records a hold but no wait, a label used only with
+    ``gil_probe::detach`` has no hold. No figure ever stands in for a missing one.
+    """
+
     label: str
-    count: int
-    wait_p50_us: float
-    wait_p99_us: float
-    wait_max_us: float
-    hold_p50_us: float
-    hold_p99_us: float
-    hold_max_us: float
+    count: int  # attach calls timed (each records a hold)
+    wait_p50_us: float | None
+    wait_p99_us: float | None
+    wait_max_us: float | None
+    hold_p50_us: float | None
+    hold_p99_us: float | None
+    hold_max_us: float | None
     detached_count: int = 0
     detached_total_us: float = 0.0
+    wait_count: int = 0  # waits measured: outermost attaches and re-attaches after detach
+    nested: int = 0  # attach calls that found the thread already attached (no wait)
+    init_us: list[float] = field(default_factory=list)  # attaches that started Python
+    dropped: int = 0  # samples the probe did not keep (its per-label cap was reached)
 
 
 @dataclass
@@ -236,6 +266,30 @@ class Notice(Event):
 
 
 @dataclass
+class Problem:
+    """One thing that kept a check from passing, in a form tools can act on.
+
+    ``kind``: compiler | test | panic | python | crash | timeout | lesson | tutor.
+    ``code`` is the rustc error code (E0308), the Python exception type or the test's
+    name; ``file``/``line``/``column`` point at the source where that is known;
+    ``rendered`` is the full text a person reads (rustc's rendered diagnostic, a
+    traceback)."""
+
+    level: str  # error | warning
+    kind: str
+    message: str
+    code: str | None = None
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+    rendered: str = ""
+
+    @property
+    def text(self) -> str:
+        return self.rendered or self.message
+
+
+@dataclass
 class Verdict(Event):
     """The last event of every check.
 
@@ -249,5 +303,10 @@ class Verdict(Event):
     reason: str = ""
     summary: str = ""
     timings: dict[str, float] = field(default_factory=dict)
-    errors: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # "test: reason" of each skipped test
+
+    @property
+    def errors(self) -> list[str]:
+        """Each problem as the text a person reads."""
+        return [p.text for p in self.problems]

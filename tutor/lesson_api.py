@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any, Literal
 if TYPE_CHECKING:
     from tutor.lm.provider import OfflineProvider
 
+from tutor.events import GilLabelStats
+
 
 @dataclass
 class _RunContext:
@@ -245,3 +247,16 @@ def gil_samples(module: Any) -> dict[str, Any]:
         drain = _KeepingDrain(drain)
         module._gil_probe_drain = drain
     return drain.peek()
+
+
+def gil_labels(module: Any) -> dict[str, GilLabelStats]:
+    """:func:`gil_samples` summed up per label, as the GIL pane shows them.
+
+    ``labels["predict"].count`` is how many ``gil_probe::attach("predict", …)`` calls
+    finished, ``.detached_count`` / ``.detached_total_us`` the ``gil_probe::detach``
+    calls under that label; hold and wait percentiles are in µs. To test one call,
+    compare the counts before and after it.
+    """
+    from tutor.run.gil import gil_stats
+
+    return {s.label: s for s in gil_stats(gil_samples(module)).labels}

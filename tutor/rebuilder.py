@@ -16,6 +16,7 @@ import watchfiles
 from tutor.cancel import CancelToken
 from tutor.course.model import Step
 from tutor.events import Event, Verdict
+from tutor.problems import tutor_problem
 from tutor.session import Session
 
 DEBOUNCE_MS = 50  # watchfiles' default of 1600 ms would dominate save → verdict
@@ -69,7 +70,7 @@ class Rebuilder:
                     "error",
                     "internal",
                     f"The tutor failed to check the step: {e}",
-                    errors=[f"{type(e).__name__}: {e}"],
+                    problems=[tutor_problem(f"{type(e).__name__}: {e}")],
                 )
                 self.emit(self.last_verdict)
 

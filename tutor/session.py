@@ -19,6 +19,13 @@ from tutor.course.model import Course, Step
 from tutor.events import Event, Notice, Verdict
 from tutor.fserrors import DiskError
 from tutor.lm.settings import LMSettings, missing_key
+from tutor.problems import (
+    from_diagnostic,
+    from_panic,
+    from_python_error,
+    from_test,
+    tutor_problem,
+)
 from tutor.run.channel import EXIT_CHANNEL_LOST
 from tutor.run.runner import Runner, RunnerError, RunOutcome, RunRequest, python_stack
 from tutor.trace.redact import redact_event, secret_values
@@ -93,7 +100,9 @@ class Session:
         record_to: Path | None,
     ) -> Verdict:
         if self.lm_problem:
-            return Verdict(step.id, "error", "lm", self.lm_problem, {}, [self.lm_problem])
+            return Verdict(
+                step.id, "error", "lm", self.lm_problem, {}, [tutor_problem(self.lm_problem)]
+            )
         started = time.monotonic()
         ws = self.workspace
         try:
@@ -117,7 +126,7 @@ class Session:
                 "disk",
                 f"Could not build: {result.disk_error.message}.",
                 timings,
-                [str(result.disk_error)],
+                [tutor_problem(str(result.disk_error), "disk")],
             )
         elif result.cancelled:
             verdict = Verdict(
@@ -125,10 +134,15 @@ class Session:
             )
         elif result.tool_error:
             verdict = Verdict(
-                step.id, "error", "toolchain", result.tool_error, timings, [result.tool_error]
+                step.id,
+                "error",
+                "toolchain",
+                result.tool_error,
+                timings,
+                [tutor_problem(result.tool_error)],
             )
         elif not result.ok:
-            errors = [d.rendered or d.message for d in result.diagnostics if d.level == "error"]
+            errors = [from_diagnostic(d) for d in result.diagnostics if d.level == "error"]
             n = len(errors)
             verdict = Verdict(
                 step.id,
@@ -157,7 +171,9 @@ class Session:
             try:
                 outcome = self.runner.run(request, emit, cancel)
             except RunnerError as e:  # the runner, not the learner's code: say how to fix
-                verdict = Verdict(step.id, "error", "runner", e.message, timings, [str(e)])
+                verdict = Verdict(
+                    step.id, "error", "runner", e.message, timings, [tutor_problem(str(e))]
+                )
             else:
                 timings.update(_run_timings(outcome))
                 crashed = outcome.signal in (signal.SIGSEGV, signal.SIGBUS)
@@ -191,7 +207,7 @@ def judge(
     is a stack overflow: see _stack_overflow).
     """
     failed = [t for t in o.tests if t.outcome in ("failed", "error")]
-    errors = [f"{t.name}: {t.message}" for t in failed]
+    errors = [from_test(t) for t in failed]
     if o.cancelled:
         return Verdict(step.id, "error", "cancelled", "Stopped before the check finished.", timings)
     if o.runner_died:
@@ -240,12 +256,15 @@ def judge(
             f"The LM failed, so the step could not be judged: {lm_failure}",
             timings,
             [
-                f"{lm_failure}\n  fix: check the network, the key and the model "
-                "(`pyo3dspy-tutor doctor` tries it), or use --lm offline"
+                tutor_problem(
+                    f"{lm_failure}\n  fix: check the network, the key and the model "
+                    "(`pyo3dspy-tutor doctor` tries it), or use --lm offline",
+                    "lm",
+                )
             ],
         )
     if o.timed_out:
-        report = [o.timeout_report.text()] if o.timeout_report else []
+        report = [tutor_problem(o.timeout_report.text(), "timeout")] if o.timeout_report else []
         return Verdict(
             step.id,
             "fail",
@@ -267,7 +286,7 @@ def judge(
             "crash",
             f"The step's code crashed the process with {what}.",
             timings,
-            [report] if report else [],
+            [tutor_problem(report, "crash")] if report else [],
         )
     if o.pytest_exit is None:
         return Verdict(
@@ -283,7 +302,12 @@ def judge(
         p = o.panics[0]
         where = f" at {p.file}:{p.line}" if p.file else ""
         return Verdict(
-            step.id, "fail", "panic", f"Rust panicked{where}: {p.message}", timings, errors
+            step.id,
+            "fail",
+            "panic",
+            f"Rust panicked{where}: {p.message}",
+            timings,
+            [from_panic(p), *errors],
         )
     skipped = [t for t in o.tests if t.outcome == "skipped"]
     skips = [f"{t.name}: {t.message}" if t.message else t.name for t in skipped]
@@ -317,21 +341,26 @@ def judge(
         )
     if o.python_errors:
         e = o.python_errors[0]
-        message = f"{getattr(e, 'exc_type', '')}: {getattr(e, 'message', '')}"
-        file, line = getattr(e, "file", None), getattr(e, "line", None)
+        problem = from_python_error(e)
+        file, line = e.file, e.line
         if file and Path(file).is_relative_to(step.dir):  # the lesson's own Python
             where = f"{file}:{line}" if line else file
             return Verdict(
                 step.id,
                 "error",
                 "lesson",
-                f"The step's check cannot load: {message} at {where}. "
+                f"The step's check cannot load: {problem.message} at {where}. "
                 "This is the lesson's fault, not yours.",
                 timings,
-                [f"{where}: {message}"],
+                [problem],
             )
         return Verdict(
-            step.id, "fail", "import", f"The check could not load: {message}", timings, [message]
+            step.id,
+            "fail",
+            "import",
+            f"The check could not load: {problem.message}",
+            timings,
+            [problem],
         )
     if o.pytest_exit == 5 or not o.tests:
         return Verdict(
@@ -340,7 +369,7 @@ def judge(
             "lesson",
             "The step's check holds no tests.",
             timings,
-            [f"no tests collected from {step.check_path}"],
+            [tutor_problem(f"no tests collected from {step.check_path}", "lesson")],
         )
     return Verdict(
         step.id,

@@ -21,7 +21,9 @@ from tutor.events import (
     GilLabelStats,
     GilStats,
     Output,
+    Problem,
     RunStarted,
+    RustPanic,
     Span,
     SpanStarted,
     TestResult,
@@ -71,6 +73,7 @@ def make_app(
         watch_files=engine if watch_files is None else watch_files,
         check_on_start=False,
         doctor=doctor,
+        doctor_delay_s=0.01,
         cursor_blink=False,
         clock=fake_clock,
         theme_dirs=theme_dirs or [data_dir("themes")],
@@ -147,8 +150,10 @@ def failing_run(step_id: str = "hello-world") -> list[Event]:
         ),
         GilStats(
             labels=[
-                GilLabelStats("predict", 3, 0.2, 0.4, 0.4, 9650.0, 12100.0, 12100.0),
-                GilLabelStats("tokenize", 12, 1.1, 3.5, 3.9, 40.0, 88.0, 91.0, 2, 350.0),
+                # Called from Python: nested attaches, which wait for nothing.
+                GilLabelStats("predict", 3, None, None, None, 9650.0, 12100.0, 12100.0, nested=3),
+                # Detach only: no hold; a wait for the GIL after each release.
+                GilLabelStats("tidy", 0, 1.1, 3.5, 3.9, None, None, None, 3, 35.0, wait_count=3),
             ],
             switch_interval_s=0.005,
             gil_enabled=True,
@@ -160,9 +165,46 @@ def failing_run(step_id: str = "hello-world") -> list[Event]:
             reason="test",
             summary="1 of 2 checks failed.",
             timings={"build_s": 1.234, "start_s": 0.05, "check_s": 0.12, "total_s": 1.45},
-            errors=["test_ask_returns_the_answer_as_a_string: ask() should return ..."],
+            problems=[
+                Problem(
+                    "error",
+                    "test",
+                    "test_ask_returns_the_answer_as_a_string: ask() should return ...",
+                )
+            ],
         ),
     ]
+
+
+def panic_run() -> list:
+    """What one panicking ask() produces when three checks call it (as seen for real)."""
+    events: list = [
+        BuildStarted("hello-world", ["cargo", "build"]),
+        Diagnostic("warning", "unreachable statement", "unreachable_code", "src/lib.rs", 11, 5),
+        BuildFinished(ok=True, duration_s=0.4),
+        RunStarted(pid=1),
+    ]
+    for name in ("test_ask_returns", "test_ask_passes_the_question_on", "test_a_module_ran"):
+        events += [
+            RustPanic("the answer is lost", "src/lib.rs", 9, 5, "<unnamed>"),
+            TestResult(
+                name,
+                "failed",
+                message="pyo3_runtime.PanicException: the answer is lost",
+                traceback=f"def {name}():\n>       hello_world.ask('q')\nE       PanicException",
+            ),
+        ]
+    events.append(
+        Verdict(
+            "hello-world",
+            "fail",
+            "panic",
+            "Rust panicked at src/lib.rs:9: the answer is lost",
+            {"total_s": 0.5},
+            ["test_ask_returns: pyo3_runtime.PanicException: the answer is lost"] * 3,
+        )
+    )
+    return events
 
 
 async def settle(pilot) -> None:
@@ -188,3 +230,30 @@ def record_notifications(app) -> list[str]:
 
     app.notify = notify
     return seen
+
+
+def screen_text(app) -> str:
+    """The screen as plain text, line by line (what a learner reads)."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+BRACKETS = "#[pyfunction] [[lm.script]] [b]not bold[/b]"
+
+
+def bracket_course(dest: Path) -> Path:
+    """The fixture course with brackets in every text a learner reads: titles, goal,
+    hints and the lesson (a PyO3 course is full of them)."""
+    import shutil
+
+    shutil.copytree(FIXTURE_COURSE, dest)
+    module = dest / "fundamentals" / "module.toml"
+    module.write_text(module.read_text().replace('"Fundamentals"', '"Fundamentals [b]mod[/b]"'))
+    step = dest / "fundamentals" / "hello-world" / "step.toml"
+    step.write_text(
+        step.read_text()
+        .replace('title = "Hello, DSPy"', 'title = "Hello #[pyfunction]"')
+        .replace("First hint", f"First hint {BRACKETS}")
+    )
+    readme = dest / "fundamentals" / "hello-world" / "README.md"
+    readme.write_text(f"A lesson line with {BRACKETS} in it.\n\n" + readme.read_text())
+    return dest

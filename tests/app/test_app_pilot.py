@@ -21,6 +21,7 @@ from tutor.events import (
     Diagnostic,
     Output,
     OutputDropped,
+    Problem,
     RunStarted,
     Span,
     TimeoutReport,
@@ -245,7 +246,7 @@ async def test_a_failing_build_is_shown_in_errors_and_jumps_to_the_line(tmp_path
                     "build",
                     "The crate does not compile (1 error).",
                     {"build_s": 0.8, "total_s": 0.81},
-                    ["error[E0308]: mismatched types"],
+                    [Problem("error", "compiler", "error[E0308]: mismatched types")],
                 ),
             ]
         )
@@ -277,11 +278,11 @@ async def test_a_failing_check_shows_expected_and_got(tmp_path: Path) -> None:
         await settle(pilot)
         main = app.main
         titles = [p.title for p in main.errors.problems]
-        assert titles == [
-            "warning[unused_variables]",
+        assert titles == [  # errors first: the thing to fix comes before the warnings
             "check failed: test_ask_returns_the_answer_as_a_string",
+            "warning[unused_variables]",
         ]
-        failed = main.errors.problems[1]
+        failed = main.errors.problems[0]
         assert (
             "expected: 'Paris'" in failed.summary and "got:      'TODO: ask DSPy'" in failed.summary
         )
@@ -308,8 +309,13 @@ async def test_a_timeout_is_one_entry_naming_the_test_and_its_stack(tmp_path: Pa
                     "fail",
                     "timeout",
                     "The check did not finish within 4 s.",
-                    errors=[
-                        f"test_case was still running after 4 s; its Python stack then:\n{stack}"
+                    problems=[
+                        Problem(
+                            "error",
+                            "timeout",
+                            "test_case was still running after 4 s; its Python stack then:\n"
+                            + stack,
+                        )
                     ],
                 ),
             ]
@@ -327,7 +333,7 @@ async def test_copy_takes_the_selected_error(tmp_path: Path) -> None:
         app.feed(failing_run())
         await settle(pilot)
         app.main.errors.option_list.focus()
-        await pilot.press("down", "c")
+        await pilot.press("c")
         assert app.clipboard.startswith("test_ask_returns_the_answer_as_a_string: failed")
         app.main.side.active = "tab-trace"
         tree = app.main.trace.span_tree
@@ -346,7 +352,7 @@ async def test_copy_takes_the_selected_error(tmp_path: Path) -> None:
 
 
 async def test_f1_shows_help_for_the_focused_pane(tmp_path: Path) -> None:
-    app = make_app(tmp_path / "ws", keymap={"step.hint": "f12"})
+    app = make_app(tmp_path / "ws", keymap={"step.hint": "f11"})
     async with app.run_test(size=SIZE) as pilot:
         app.main.side.active = "tab-errors"
         app.main.errors.option_list.focus()
@@ -354,7 +360,7 @@ async def test_f1_shows_help_for_the_focused_pane(tmp_path: Path) -> None:
         assert isinstance(app.screen, HelpScreen)
         text = app.screen.query_one("#help-text", Markdown).source
         assert text.startswith("## Errors")
-        assert "- `f12` **step: hint**" in text  # the remapped key
+        assert "- `f11` **step: hint**" in text  # the remapped key
         await pilot.press("f4")  # the app's keys wait while a dialog is open
         assert isinstance(app.screen, HelpScreen) and len(app.screen_stack) == 2
         await pilot.press("f1")  # F1 again closes the help
@@ -362,15 +368,19 @@ async def test_f1_shows_help_for_the_focused_pane(tmp_path: Path) -> None:
 
 
 async def test_keys_can_be_remapped_by_id(tmp_path: Path) -> None:
-    app = make_app(tmp_path / "ws", keymap={"step.hint": "f12", "nope": "f11"})
+    app = make_app(
+        tmp_path / "ws", keymap={"step.hint": "f11", "nope": "f11", "step.diff": "alt+1"}
+    )
     notes = record_notifications(app)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f2")
         assert app.progress.step("hello-world").hints_shown == 0
-        await pilot.press("f12")
+        await pilot.press("f11")
         assert app.progress.step("hello-world").hints_shown == 1
-        assert app.main.editor.text.startswith("use pyo3")  # f12 typed nothing
+        assert app.main.editor.text.startswith("use pyo3")  # f11 typed nothing
     assert any("unknown binding id nope" in n for n in notes)
+    # A key given to two actions is named, with both ids.
+    assert any("alt+1 is bound to both pane.trace and step.diff" in n for n in notes), notes
 
 
 async def test_diff_after_a_pass_shows_the_solution_lines(tmp_path: Path) -> None:
@@ -413,13 +423,13 @@ async def test_the_editor_saves_and_follows_the_file_on_disk(tmp_path: Path) -> 
 
 
 async def test_watch_errors_switch_to_manual_mode(tmp_path: Path, monkeypatch) -> None:
-    import tutor.app.app as app_module
+    import watchfiles  # the app imports it when it starts watching
 
     async def broken_awatch(*args, **kwargs):
         raise OSError("OS file watch limit reached")
         yield  # pragma: no cover
 
-    monkeypatch.setattr(app_module.watchfiles, "awatch", broken_awatch)
+    monkeypatch.setattr(watchfiles, "awatch", broken_awatch)
     app = make_app(tmp_path / "ws", watch_files=True)
     notes = record_notifications(app)
     async with app.run_test(size=SIZE) as pilot:
@@ -468,20 +478,21 @@ async def test_big_runs_stay_bounded_and_fast(tmp_path: Path) -> None:
             for i in range(MAX_SPANS + 2_000)
         ]
         app.feed(lines + spans)
-        started = time.perf_counter()
+        # CPU time, not wall time: the work the app does, whatever else the machine runs.
+        started = time.process_time()
         await settle(pilot)
         while app._events:
             await settle(pilot)
-        elapsed = time.perf_counter() - started
+        elapsed = time.process_time() - started
         assert len(app.main.output.lines) <= MAX_LINES
         assert app.main.output.lines[-1] == "line 49999"
         assert app.main.trace.span_count == MAX_SPANS
         # Keys are still answered promptly after the flood.
-        started = time.perf_counter()
+        started = time.process_time()
         await pilot.press("f2")
         assert app.progress.step("hello-world").hints_shown == 1
-        assert time.perf_counter() - started < 1.0
-    assert elapsed < 10, f"rendering 62,000 events took {elapsed:.1f}s"
+        assert time.process_time() - started < 1.0
+    assert elapsed < 10, f"rendering 62,000 events took {elapsed:.1f}s of CPU"
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
@@ -535,8 +546,11 @@ async def test_setup_problems_are_shown_with_their_fix(tmp_path: Path, monkeypat
     monkeypatch.setattr(tutor.doctor, "diagnose", lambda settings: findings)
     app = make_app(tmp_path / "ws", doctor=True)
     async with app.run_test(size=SIZE) as pilot:
-        await app.workers.wait_for_complete()
-        await settle(pilot)
+        for _ in range(100):  # the doctor starts just after the first frame
+            await settle(pilot)
+            await app.workers.wait_for_complete()
+            if isinstance(app.screen, DoctorScreen):
+                break
         assert isinstance(app.screen, DoctorScreen)
         text = str(app.screen.query_one("#doctor-text").render())
         assert "✗ fail C linker" in text and "fix: apt-get install gcc" in text

@@ -1,4 +1,4 @@
-"""Snapshots of the main screen: every bundled theme, at 120×40 and 80×24.
+"""Snapshots of the main screen: every bundled theme, at 200×60, 120×40 and 80×24.
 
 Deterministic: the frozen fixture course, fake events (no build), a fake clock, no
 cursor blink, no animation, no watcher, engine or doctor (tests/app/snapshot_app.py).
@@ -11,11 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from snapshot_app import THEMES, failing_run, make_app, settle
+from snapshot_app import THEMES, failing_run, make_app, panic_run, settle
 
 from tutor.events import Verdict
 
-SIZES = [(120, 40), (80, 24)]
+SIZES = [(200, 60), (120, 40), (80, 24)]
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
@@ -67,3 +67,39 @@ def test_a_passing_step(snap_compare, tmp_path: Path) -> None:
         await settle(pilot)
 
     assert snap_compare(app, run_before=run_before, terminal_size=(120, 40))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_lesson_read_full_screen(snap_compare, tmp_path: Path, size) -> None:
+    app = make_app(tmp_path / "ws")
+
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("f10", "f10") if size[0] >= 100 else await pilot.press("f10")
+        await settle(pilot)
+
+    assert snap_compare(app, run_before=run_before, terminal_size=size)
+
+
+def test_a_panic_is_one_entry_in_errors(snap_compare, tmp_path: Path) -> None:
+    app = make_app(tmp_path / "ws")
+
+    async def run_before(pilot) -> None:
+        app.feed(panic_run())
+        await settle(pilot)
+
+    assert snap_compare(app, run_before=run_before, terminal_size=(120, 40))
+
+
+def test_a_timeout_fits_the_status_line(snap_compare, tmp_path: Path) -> None:
+    app = make_app(tmp_path / "ws")
+    summary = (
+        "The check did not finish within 20 s and was stopped. An endless loop, or a wait "
+        "that never ends (a lock, a channel, a join)?"
+    )
+
+    async def run_before(pilot) -> None:
+        app.feed([Verdict("hello-world", "fail", "timeout", summary, {"total_s": 20.99})])
+        await settle(pilot)
+
+    assert snap_compare(app, run_before=run_before, terminal_size=(80, 24))

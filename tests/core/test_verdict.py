@@ -262,7 +262,8 @@ def test_secrets_are_redacted_in_build_output_and_the_verdict(tmp_path, course, 
     v = session.check(course.steps()[0], events.append)
     assert v.reason == "build" and events[-1] is v
     text = "".join(e.to_json() for e in events)
-    assert secret not in text and text.count("[redacted]") == 4
+    # build line, diagnostic message + rendered, the verdict's problem message + rendered
+    assert secret not in text and text.count("[redacted]") == 5
     session.close()
 
 

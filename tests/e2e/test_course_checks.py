@@ -61,10 +61,11 @@ def test_every_starter_fails(workspace):
     assert all(s["errors"] for s in report["steps"]), "a failing starter must say why"
 
 
-def test_learner_check_exits_nonzero_until_solved(workspace):
+def test_learner_check_exits_nonzero_until_solved(workspace, tmp_path):
     exe = shutil.which("pyo3dspy-tutor")
+    junit = tmp_path / "learner.xml"
     done = subprocess.run(
-        [exe, "--workspace", str(workspace.root), "check", "--json"],
+        [exe, "--workspace", str(workspace.root), "check", "--json", "--junit", str(junit)],
         capture_output=True,
         text=True,
         timeout=300,
@@ -72,3 +73,12 @@ def test_learner_check_exits_nonzero_until_solved(workspace):
     report = json.loads(done.stdout)
     assert done.returncode == 1
     assert [s["verdict"] for s in report["steps"]] == ["fail"]
+    # each failed check is a structured problem pointing at its assertion in check.py
+    errors = report["steps"][0]["errors"]
+    assert errors and all(
+        (e["kind"], e["level"], e["file"], type(e["line"])) == ("test", "error", "check.py", int)
+        for e in errors
+    ), errors
+    assert {e["code"] for e in errors} >= {"test_ask_returns_the_answer_as_a_string"}
+    failure = ET.parse(junit).getroot().find("testcase/failure")
+    assert failure is not None and f"check.py:{errors[0]['line']}: error[" in (failure.text or "")

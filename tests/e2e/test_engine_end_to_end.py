@@ -8,14 +8,22 @@ byte-for-byte what the learner wrote.
 
 from __future__ import annotations
 
+import io
+import json
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import workspace_with_shared_target
 from tutor import cli
+from tutor.build.cargo import build_command, build_env
+from tutor.build.progress import host_triple, unit_count
+from tutor.console import TutorConsole
 from tutor.course import load_course
 from tutor.events import Diagnostic, Event, RustPanic, Verdict
+from tutor.junit import json_report
+from tutor.report import Printer
 from tutor.session import Session
 from tutor.workspace.backups import apply_solution
 from tutor.workspace.setup import init_workspace
@@ -44,6 +52,15 @@ def engine(tmp_path_factory, shared_target):
     session = Session(course, ws, {"model": "offline", "api_base": None})
     yield course, ws, session
     session.close()
+
+
+def printed(events: list[Event]) -> str:
+    """What the CLI prints for these events."""
+    buf = io.StringIO()
+    printer = Printer(TutorConsole(file=buf, width=300))
+    for e in events:
+        printer(e)
+    return buf.getvalue()
 
 
 def check(session: Session, step) -> tuple[Verdict, list[Event]]:
@@ -93,6 +110,23 @@ def test_2_solution_passes_with_trace_and_gil(engine):
     assert [s.label for s in gil.labels] == ["predict"] and gil.labels[0].count >= 1
 
 
+def test_2b_progress_total_is_every_unit_cargo_builds(engine):
+    """The count BuildProgress announces is the number of compiler-artifact messages."""
+    course, ws, session = engine
+    step = course.step("hello-world")
+    crate = ws.crate_dir(step)
+    env = build_env(ws.target_dir())
+    built = subprocess.run(
+        build_command(step, "hello_world"), cwd=crate, env=env, capture_output=True, check=True
+    )
+    artifacts = [
+        m for m in map(json.loads, built.stdout.splitlines()) if m["reason"] == "compiler-artifact"
+    ]
+    command = ["cargo", "metadata", "--format-version", "1", "--filter-platform", host_triple()]
+    metadata = json.loads(subprocess.run(command, cwd=crate, env=env, capture_output=True).stdout)
+    assert unit_count(metadata) == len(artifacts)
+
+
 def test_3_compile_error_is_structured(engine):
     course, ws, session = engine
     step = course.step("hello-world")
@@ -108,16 +142,32 @@ def test_3_compile_error_is_structured(engine):
     )
     assert "mismatched types" in errors[0].message
     assert lib.read_text() == text and session.runner._proc.pid == pid
+    # the verdict carries the same fields, for --json and JUnit
+    (step_report,) = json_report("c", "learner", "pass", [(verdict, False)])["steps"]
+    first = step_report["errors"][0]
+    assert {k: first[k] for k in ("level", "kind", "code", "file", "line")} == {
+        "level": "error",
+        "kind": "compiler",
+        "code": "E0308",
+        "file": "src/lib.rs",
+        "line": errors[0].line,
+    }
+    assert first["column"] == errors[0].column and "error[E0308]" in first["rendered"]
+    # and the CLI prints rustc's brackets
+    assert "error[E0308]: mismatched types" in printed(events)
 
 
 def test_4_rust_panic_names_message_and_line(engine):
     course, ws, session = engine
     step = course.step("hello-world")
-    lib, text = write_learner_code(ws, step, 'panic!("the answer is lost");')
+    lib, text = write_learner_code(ws, step, 'panic!("the answer [[lm.script]] is lost");')
     verdict, events = check(session, step)
     assert (verdict.verdict, verdict.reason) == ("fail", "panic")
     panic = next(e for e in events if isinstance(e, RustPanic))
-    assert panic.message == "the answer is lost"
+    assert panic.message == "the answer [[lm.script]] is lost"
+    problem = verdict.problems[0]
+    assert (problem.kind, problem.file, problem.line) == ("panic", panic.file, panic.line)
+    assert "the answer [[lm.script]] is lost" in printed(events)
     assert panic.file == "src/lib.rs" and panic.line == text[: text.index("panic!")].count("\n") + 1
     assert lib.read_text() == text
 

@@ -34,6 +34,10 @@ def test_binary_solution_passes_with_gil_timings(session):
     assert verdict.verdict == "pass", verdict
     gil = [e for e in events if isinstance(e, GilStats)]
     assert gil and [label.label for label in gil[0].labels] == ["import"]
+    # The program's first attach started Python: start-up, kept apart from the waits.
+    (imported,) = gil[0].labels
+    assert len(imported.init_us) == 1 and imported.init_us[0] > 0
+    assert (imported.count, imported.wait_count, imported.wait_p50_us) == (1, 0, None)
 
 
 def test_binary_starter_fails_with_expected_and_got(session):

@@ -139,10 +139,14 @@ class _Probe:
 
 def test_gil_samples_reads_the_probe_and_leaves_the_figures_for_the_pane():
     module = _Probe()
-    assert lesson_api.gil_samples(module) == {"work": {"hold_ns": [5], "wait_ns": []}}
+    got = lesson_api.gil_samples(module)
+    assert got == {"work": {"hold_ns": [5], "wait_ns": [], "nested": 1}}
     module.pending = {"work": {"hold_ns": [7]}, "more": {"detached_ns": [3]}}
     seen = lesson_api.gil_samples(module)
-    assert seen == {"work": {"hold_ns": [5, 7], "wait_ns": []}, "more": {"detached_ns": [3]}}
+    assert seen == {
+        "work": {"hold_ns": [5, 7], "wait_ns": [], "nested": 1},
+        "more": {"detached_ns": [3]},
+    }
     # What the runner drains at the end of the run still holds everything, once.
     assert module._gil_probe_drain() == seen
     assert module._gil_probe_drain() == {}

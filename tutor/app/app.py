@@ -20,10 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import watchfiles
 from textual import on, work
 from textual.app import App, SuspendNotSupported, SystemCommand
-from textual.notifications import SeverityLevel
+from textual.content import Content
+from textual.markup import escape
+from textual.notifications import Notification, Notify, SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
@@ -33,23 +34,20 @@ from textual.worker import Worker, WorkerState
 from tutor.app.commands import TutorCommands
 from tutor.app.engine_link import EngineLink
 from tutor.app.event_feed import EventFeed
-from tutor.app.keymap import BINDINGS, COMMANDS, check_keymap, keys_for
+from tutor.app.keymap import BINDINGS, COMMANDS, action_name, check_keymap, keys_for
 from tutor.app.messages import EngineMilestone, FileSaved, JumpTo, StepChosen
 from tutor.app.screens.confirm import ConfirmScreen
-from tutor.app.screens.diff import DiffScreen
-from tutor.app.screens.doctor import DoctorScreen
-from tutor.app.screens.help import HelpScreen
 from tutor.app.screens.main import MainScreen
-from tutor.app.screens.solution import SolutionScreen
 from tutor.app.themes import DEFAULT_THEME, load_themes, theme_dirs
-from tutor.app.widgets.errors_pane import from_verdict
+from tutor.app.toasts import to_drop
+from tutor.app.widgets.lesson_tree import step_state
 from tutor.app.widgets.lesson_view import lesson_markdown
+from tutor.app.widgets.problems import from_verdict
 from tutor.config import ENV_CONFIG, Settings, default_config_path, update_config_file
 from tutor.course.model import Course, Step
 from tutor.errors import TutorError
 from tutor.events import Event, Verdict
 from tutor.lm.settings import OFFLINE, LMSettings, describe, missing_key, provider_of
-from tutor.rebuilder import DEBOUNCE_MS, learner_filter
 from tutor.workspace import Workspace
 from tutor.workspace.backups import apply_solution, backup, reset_step
 from tutor.workspace.progress import Progress, save_progress
@@ -71,6 +69,9 @@ class AppOptions:
     watch_files: bool = True  # watch the step's files (rebuild on save)
     check_on_start: bool = True  # check the step when it opens (while watching)
     doctor: bool = True  # run the doctor in the background at start
+    # …this long after the first frame: the runner's warm-up (a dspy import in a child)
+    # goes first, so the two do not starve the UI of CPU together on a 2-core machine.
+    doctor_delay_s: float = 2.0
     cursor_blink: bool = True
     clock: Callable[[], float] = time.monotonic
     theme_dirs: list[Path] | None = None  # default: bundled + the user's themes folder
@@ -127,8 +128,21 @@ class TutorApp(App[None]):
         timeout: float | None = None,
         markup: bool = False,
     ) -> None:
-        """Plain text by default: lesson text, paths and errors are full of [brackets]."""
-        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+        """Always plain text, whoever asks (``Widget.notify`` passes ``markup=True``): hints,
+        paths and errors are full of brackets ("#[pyfunction]", "[[lm.script]]")."""
+        del markup
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
+    def on_notify(self, event: Notify) -> None:
+        """Runs before Textual shows the toast: take down the ones it replaces."""
+        for old in to_drop(list(self._notifications), event.notification):
+            self._unnotify(old, refresh=False)
+
+    def _unnotify(self, notification: Notification, refresh: bool = True) -> None:
+        super()._unnotify(notification, refresh)
+        # Repaint once the toast is gone, so no character of it stays behind on a pane
+        # that did not change meanwhile.
+        self.set_timer(0.05, self.screen.refresh)
 
     # -- set-up ------------------------------------------------------------------------
 
@@ -190,6 +204,7 @@ class TutorApp(App[None]):
                 title="Welcome",
                 timeout=12,
             )
+        main.set_lesson_width(self.settings.lesson_width)
         main.editor.focus()
         self.ready = True
         # The runner's fork, the watcher and the doctor's dspy import would compete with
@@ -202,7 +217,7 @@ class TutorApp(App[None]):
         if self.watching and self.options.watch_files:
             self._start_watching()
         if self.options.doctor:
-            self._run_doctor(startup=True)
+            self.set_timer(self.options.doctor_delay_s, lambda: self._run_doctor(startup=True))
 
     def key_label(self, binding_id: str) -> str:
         """The first key of a binding, as the learner should press it (after remapping)."""
@@ -218,7 +233,7 @@ class TutorApp(App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Our keys are priority bindings: under a dialog they must fall through to it.
-        if action == "quit" or not any(c.action == action for c in COMMANDS):
+        if action == "quit" or not any(action_name(c.action) == action for c in COMMANDS):
             return True
         return isinstance(self.screen, MainScreen)
 
@@ -255,6 +270,13 @@ class TutorApp(App[None]):
 
     def on_unmount(self) -> None:
         self.shutdown_engine()
+        self._save_progress()  # a write deferred past the last frame is not lost
+
+    def _save_progress(self) -> None:
+        try:
+            save_progress(self.workspace.state_file, self.progress)
+        except OSError as e:
+            self.notify(f"Progress not saved: {e}", severity="error")
 
     # -- events → panes ----------------------------------------------------------------
 
@@ -299,21 +321,28 @@ class TutorApp(App[None]):
         if v.reason == "cancelled":
             main.output.add_lines(["── check cancelled: a newer save replaced it"])
             return
+        first_pass = v.verdict == "pass" and v.step_id not in self.progress.done
+        step = next((s for s in self.course.steps() if s.id == v.step_id), None)
+        before = step_state(self.progress, step) if step else None
         self.progress.record_verdict(v.step_id, v.verdict)
-        save_progress(self.workspace.state_file, self.progress)
-        main.lessons.update_progress(self.progress)
+        if step is None or step_state(self.progress, step) != before:
+            self._save_progress()
+            main.lessons.update_progress(self.progress)
+        else:  # only the attempt count changed: paint the verdict first, write after
+            self.call_after_refresh(self._save_progress)
         if v.step_id != self.step.id:
             return
-        if v.verdict != "pass" and v.errors and not main.errors.problems:
-            main.errors.add([from_verdict(v)])
+        if v.verdict != "pass" and not main.errors.error_count:
+            main.errors.add([from_verdict(v)])  # e.g. a time limit: say so, not "no problems"
         note = ""
+        nxt = self.course.next_step(v.step_id)
         if v.verdict == "pass":
-            nxt = self.course.next_step(v.step_id)
             note = (
                 f"step done — {self.key_label('step.next')}: next step"
                 if nxt
                 else "the course is complete!"
             )
+        if first_pass:  # later passes only update the status line: no pile of toasts
             self.notify(
                 f"✓ “{self.step.title}” passed. "
                 + (
@@ -340,7 +369,7 @@ class TutorApp(App[None]):
         tabs.clear()  # removal finishes later: new tabs need new ids
         self._tabs_generation += 1
         for i, rel in enumerate(step.files):
-            tabs.add_tab(Tab(rel, id=self._tab_id(i)))
+            tabs.add_tab(Tab(Content(rel), id=self._tab_id(i)))
         tabs.display = len(step.files) > 1
         self.file_index = 0
         self._open_current_file()
@@ -473,6 +502,10 @@ class TutorApp(App[None]):
 
     @work(exclusive=True, group="watch", exit_on_error=False, description="watching files")
     async def _watch(self, step: Step, stop: threading.Event) -> None:
+        import watchfiles  # not needed for the first frame
+
+        from tutor.rebuilder import DEBOUNCE_MS, learner_filter
+
         crate = self.workspace.crate_dir(step)
         try:
             async for _changes in watchfiles.awatch(
@@ -493,9 +526,9 @@ class TutorApp(App[None]):
     def _files_changed(self, step: Step) -> None:
         if step.id != self.step.id:
             return
-        self.main.editor.reload()
         if self.watching:
-            self.request_check()
+            self.request_check()  # first: the build starts while the editor reloads
+        self.main.editor.reload()
 
     def _watching_failed(self, error: Exception) -> None:
         self.watching = False
@@ -512,7 +545,11 @@ class TutorApp(App[None]):
 
     # -- actions ---------------------------------------------------------------------------
 
+    # Dialogs are imported when first opened: none is needed for the first frame.
+
     def action_help(self) -> None:
+        from tutor.app.screens.help import HelpScreen
+
         self.push_screen(HelpScreen(self._focused_help(), self.settings.keymap))
 
     def _focused_help(self) -> str:
@@ -641,6 +678,8 @@ class TutorApp(App[None]):
         )
 
     def action_solution(self) -> None:
+        from tutor.app.screens.solution import SolutionScreen
+
         step = self.step
 
         def show() -> None:
@@ -653,6 +692,8 @@ class TutorApp(App[None]):
         self._after_pass_or_confirm("the solution", show)
 
     def action_diff(self) -> None:
+        from tutor.app.screens.diff import DiffScreen
+
         step = self.step
         self._after_pass_or_confirm(
             "the diff against the solution",
@@ -693,10 +734,27 @@ class TutorApp(App[None]):
         else:
             main.toggle_class("-hide-left")
             shown = not main.has_class("-hide-left")
+        main.refresh(layout=True)  # see MainScreen.set_lesson_width
         if shown:
             main.lessons.step_tree.focus()
         else:
             main.editor.focus()
+
+    def action_lesson_width(self) -> None:
+        main = self.main
+        order = ["normal", "full"] if main.has_class("-narrow") else ["normal", "wide", "full"]
+        current = main.lesson_width if main.lesson_width in order else "normal"
+        width = order[(order.index(current) + 1) % len(order)]
+        main.set_lesson_width(width)
+        (main.visible_lesson if width == "full" else main.editor).focus()
+        self.settings.lesson_width = width
+        self._save_config({"lesson_width": width}, "Lesson width set")
+
+    def action_show_pane(self, name: str) -> None:
+        self.main.show_pane(name)
+
+    def action_next_pane(self) -> None:
+        self.main.next_pane()
 
     def action_copy_selected(self) -> None:
         got = None
@@ -720,16 +778,20 @@ class TutorApp(App[None]):
 
     def action_switch_theme(self) -> None:
         self.search_commands(
-            [(name, lambda n=name: self.set_theme(n), "") for name in self.theme_names()],
+            [(escape(name), lambda n=name: self.set_theme(n), "") for name in self.theme_names()],
             placeholder="Theme…",
         )
 
     def set_theme(self, name: str) -> None:
         self.theme = name
+        self._save_config({"theme": name}, "Theme set")
+
+    def _save_config(self, updates: dict[str, object], done: str) -> None:
+        """Remember a view choice in the config file (written atomically)."""
         try:
-            update_config_file(self.config_file(), {"theme": name})
-        except OSError as e:
-            self.notify(f"Theme set, but not saved: {e}", severity="warning")
+            update_config_file(self.config_file(), updates)
+        except (OSError, TutorError) as e:
+            self.notify(f"{done}, but not saved: {e}", severity="warning")
 
     def config_file(self) -> Path:
         if self.settings.config_path is not None:
@@ -741,7 +803,7 @@ class TutorApp(App[None]):
         models = list(dict.fromkeys([OFFLINE, self.settings.lm.model, *self.settings.providers]))
         self.search_commands(
             [
-                (m, lambda m=m: self.set_lm(m), "in use" if m == self.lm.model else "")
+                (escape(m), lambda m=m: self.set_lm(m), "in use" if m == self.lm.model else "")
                 for m in models
             ],
             placeholder="LM…",
@@ -772,6 +834,8 @@ class TutorApp(App[None]):
         )
 
     def action_doctor(self) -> None:
+        from tutor.app.screens.doctor import DoctorScreen
+
         self.push_screen(DoctorScreen())
         self._run_doctor(startup=False)
 
@@ -789,6 +853,8 @@ class TutorApp(App[None]):
         self.call_from_thread(self._doctor_done, findings, startup)
 
     def _doctor_done(self, findings: list[Any], startup: bool) -> None:
+        from tutor.app.screens.doctor import DoctorScreen
+
         if isinstance(self.screen, DoctorScreen):
             self.screen.show_findings(findings)
             return

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 
@@ -18,9 +18,11 @@ from tutor.app.messages import EngineMilestone
 from tutor.course.model import Course, Step
 from tutor.events import BuildStarted, Event, Verdict
 from tutor.lm.settings import LMSettings
-from tutor.rebuilder import Rebuilder
-from tutor.session import Session
 from tutor.workspace import Workspace
+
+if TYPE_CHECKING:  # imported when the engine starts, after the first frame
+    from tutor.rebuilder import Rebuilder
+    from tutor.session import Session
 
 
 class EngineLink:
@@ -33,6 +35,9 @@ class EngineLink:
         self.rebuilder: Rebuilder | None = None
 
     def start(self, course: Course, workspace: Workspace, lm: LMSettings, memory_mib: int) -> None:
+        from tutor.rebuilder import Rebuilder
+        from tutor.session import Session
+
         lm_settings = {"model": lm.model, "api_base": lm.api_base}
         self.session = Session(course, workspace, lm_settings, memory_mib)
         self.rebuilder = Rebuilder(self.session, self.emit)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from textual.widgets import Tabs
 
 from tutor.app.screens.main import MainScreen
-from tutor.app.widgets.errors_pane import (
+from tutor.app.widgets.problems import (
     Problem,
     from_diagnostic,
     from_panic,
@@ -22,6 +22,7 @@ from tutor.app.widgets.errors_pane import (
 from tutor.events import (
     BuildFinished,
     BuildOutput,
+    BuildProgress,
     BuildStarted,
     Diagnostic,
     Event,
@@ -67,6 +68,8 @@ class EventFeed:
                 lines.append(e.text())
             elif isinstance(e, BuildOutput):
                 lines.append(e.line)
+            elif isinstance(e, BuildProgress):
+                main.status.set_progress(e)
             elif isinstance(e, SpanStarted | Span):
                 main.trace.add(e)
             elif isinstance(e, Diagnostic):

@@ -144,6 +144,44 @@ COMMANDS: tuple[Command, ...] = (
         show=False,
     ),
     Command(
+        "view.lesson_width",
+        "f10,alt+w",
+        "lesson_width",
+        "Lesson width",
+        "view: widen the lesson / read it full screen",
+        "Cycle the lesson column: normal, wide, full screen (the choice is remembered).",
+        show=False,
+    ),
+    *(
+        Command(
+            f"pane.{name}",
+            f"alt+{i}",
+            f"show_pane('{name}')",
+            title,
+            f"pane: {name}",
+            f"Show the {what} and move the focus there.",
+            show=False,
+        )
+        for i, (name, title, what) in enumerate(
+            [
+                ("trace", "Trace", "DSPy trace of the last run"),
+                ("gil", "GIL", "GIL timings of the last run"),
+                ("errors", "Errors", "errors of the last check"),
+                ("output", "Output", "build log and the run's output"),
+            ],
+            1,
+        )
+    ),
+    Command(
+        "pane.next",
+        "f12,alt+n",
+        "next_pane",
+        "Next pane",
+        "pane: next (editor → Trace → GIL → Errors → Output)",
+        "Move the focus to the next result pane, and after the last one back to the editor.",
+        show=False,
+    ),
+    Command(
         "app.copy",
         "c",
         "copy_selected",
@@ -182,15 +220,32 @@ BINDINGS: list[Binding] = [
 IDS = {c.id for c in COMMANDS}
 
 
+def action_name(action: str) -> str:
+    """``show_pane('gil')`` → ``show_pane``: what ``App.check_action`` is given."""
+    return action.split("(", 1)[0]
+
+
 def check_keymap(keymap: dict[str, str]) -> list[str]:
-    """Problems with a configured keymap (unknown binding ids), for a notification."""
+    """Problems with a configured keymap (unknown binding ids, a key given to two
+    actions), for a notification."""
+    problems = []
     unknown = sorted(set(keymap) - IDS)
-    if not unknown:
-        return []
-    return [
-        f"keymap: unknown binding id {', '.join(unknown)} in your config file "
-        f"(known: {', '.join(sorted(IDS))})"
-    ]
+    if unknown:
+        problems.append(
+            f"keymap: unknown binding id {', '.join(unknown)} in your config file "
+            f"(known: {', '.join(sorted(IDS))})"
+        )
+    owners: dict[str, list[str]] = {}
+    for c in COMMANDS:
+        for key in keys_for(c, keymap).split(","):
+            owners.setdefault(key.strip(), []).append(c.id)
+    for key, ids in owners.items():
+        if len(ids) > 1:
+            problems.append(
+                f"keymap: {key} is bound to both {' and '.join(sorted(ids))}; "
+                "give one of them another key in your config file"
+            )
+    return problems
 
 
 def keys_for(command: Command, keymap: dict[str, str]) -> str:

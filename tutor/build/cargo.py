@@ -18,12 +18,14 @@ import sys
 import sysconfig
 import threading
 import time
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tutor.atomic import copy_atomic
 from tutor.build.diagnostics import diagnostic_from_cargo, is_summary
+from tutor.build.progress import BuildProgressTracker
 from tutor.cancel import CancelToken, kill_group
 from tutor.course.model import Step
 from tutor.events import BuildFinished, BuildOutput, BuildStarted, Diagnostic, Event
@@ -99,10 +101,12 @@ def build(
         send(BuildOutput(line="error: cargo was not found; install Rust from https://rustup.rs"))
         send(BuildFinished(ok=False, duration_s=0.0))
         return result
+    env = build_env(target_dir)
+    progress = BuildProgressTracker(crate, env, _package_name(crate), send)
     proc = subprocess.Popen(
         command,
         cwd=crate,
-        env=build_env(target_dir),
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         stdin=subprocess.DEVNULL,
@@ -117,6 +121,7 @@ def build(
             line = raw.decode(errors="replace").rstrip()
             stderr_lines.append(line)
             send(BuildOutput(line=line))
+            progress.status_line(line)
 
     reader = threading.Thread(target=pump_stderr, daemon=True)
     reader.start()
@@ -134,11 +139,11 @@ def build(
             if diagnostic and not is_summary(diagnostic):
                 result.diagnostics.append(diagnostic)
                 send(diagnostic)
-            elif message.get("reason") == "compiler-artifact" and _is_ours(
-                message, step, target_name
-            ):
-                fresh = fresh and bool(message.get("fresh"))
-                built = _artifact_file(message, step)
+            elif message.get("reason") == "compiler-artifact":
+                progress.artifact(message)
+                if _is_ours(message, step, target_name):
+                    fresh = fresh and bool(message.get("fresh"))
+                    built = _artifact_file(message, step)
     except BaseException:
         # Ctrl-C (or any error) here must not leave cargo and rustc running: they are in
         # their own process group, which the terminal's SIGINT does not reach.
@@ -175,6 +180,13 @@ def build(
         )
     )
     return result
+
+
+def _package_name(crate: Path) -> str:
+    try:
+        return str(tomllib.loads((crate / "Cargo.toml").read_text())["package"]["name"])
+    except (OSError, ValueError, KeyError):
+        return ""  # cargo will report the broken manifest itself
 
 
 def _is_ours(message: dict, step: Step, target_name: str) -> bool:

@@ -91,6 +91,7 @@ class ReportPlugin:
         else:
             outcome = report.outcome
         got, expected = self._compare if report.failed and self._compare else (None, None)
+        crash = getattr(report.longrepr, "reprcrash", None) if report.failed else None
         self.pipe.emit(
             TestResult(
                 name=report.nodeid.split("::")[-1],
@@ -100,6 +101,8 @@ class ReportPlugin:
                 expected=expected,
                 got=got,
                 traceback=report.longreprtext[-MAX_TRACEBACK:] if report.failed else "",
+                file=Path(crash.path).name if crash else None,
+                line=crash.lineno if crash else None,
             )
         )
 

@@ -33,6 +33,7 @@ from tutor.events import (
     Event,
     Output,
     OutputDropped,
+    PythonError,
     RustPanic,
     TestResult,
     TimeoutReport,
@@ -90,7 +91,7 @@ class RunOutcome:
     pytest_exit: int | None = None  # None: the check never finished
     tests: list[TestResult] = field(default_factory=list)
     panics: list[RustPanic] = field(default_factory=list)
-    python_errors: list[Event] = field(default_factory=list)
+    python_errors: list[PythonError] = field(default_factory=list)
     stderr_tail: list[str] = field(default_factory=list)
     timeout_report: TimeoutReport | None = None
     memory_exceeded: bool = False
@@ -418,7 +419,7 @@ class _Pump:
             o.started_at = time.monotonic()
         elif isinstance(event, TestResult):
             o.tests.append(event)
-        elif kind == "PythonError":
+        elif isinstance(event, PythonError):
             o.python_errors.append(event)
         self.emit(event)
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tutor.course.model import Step
-from tutor.fserrors import DiskError
+from tutor.fserrors import DiskError, disk_error
 from tutor.workspace.layout import Workspace
-from tutor.workspace.lock import WorkspaceLock
-from tutor.workspace.progress import load_progress, save_progress
+from tutor.workspace.progress import load_progress, record_hints_shown
 
 
 @dataclass
@@ -20,17 +19,19 @@ class HintReveal:
 
 
 def reveal_hint(ws: Workspace, step: Step) -> HintReveal:
-    """One more hint; on a read-only or full disk the hints still show, unremembered."""
+    """One more hint, without the workspace lock: a learner may ask next to the app or
+    `watch`. The count goes to the hints journal (see tutor/workspace/progress.py), which
+    the lock holder merges; on a read-only or full disk the hint still shows, unremembered.
+    """
     total = len(step.hints)
+    before = load_progress(ws.state_file).step(step.id).hints_shown
+    shown = min(before + 1, total)
     try:
-        with WorkspaceLock(ws.lock_file):
-            progress = load_progress(ws.state_file)
-            entry = progress.step(step.id)
-            before = entry.hints_shown
-            entry.hints_shown = min(before + 1, total)
-            if entry.hints_shown != before:
-                save_progress(ws.state_file, progress)
-        return HintReveal(entry.hints_shown, total, before >= total)
-    except DiskError as e:
-        before = load_progress(ws.state_file).step(step.id).hints_shown
-        return HintReveal(min(before + 1, total), total, before >= total, e)
+        if shown != before:
+            record_hints_shown(ws.state_file, step.id, shown)
+    except OSError as e:
+        problem = disk_error(e, ws.state_file.parent)
+        if problem is None:
+            raise
+        return HintReveal(shown, total, before >= total, problem)
+    return HintReveal(shown, total, before >= total)

@@ -1,7 +1,16 @@
-"""Learner progress: a readable TOML file, written atomically after every change."""
+"""Learner progress: a readable TOML file, written atomically after every change.
+
+Only the tutor holding the workspace lock rewrites ``state.toml``. Taking a hint is allowed
+while another tutor holds it (``hint`` in a second terminal next to ``watch`` or the
+app), so hints go to a journal beside it, ``hints.log``: one ``<step-id> <hints shown>``
+line, appended with a single ``O_APPEND`` write. :func:`load_progress` merges the journal
+by taking the larger count, which is idempotent: the lock holder may save the merged
+value at any time and the journal still agrees with it.
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -44,8 +53,39 @@ class Progress:
             self.done.append(step_id)
 
 
+def hints_journal(state_file: Path) -> Path:
+    return state_file.with_name("hints.log")
+
+
+def record_hints_shown(state_file: Path, step_id: str, shown: int) -> None:
+    """Append "``step_id`` has shown ``shown`` hints"; safe without the workspace lock."""
+    line = f"{step_id} {shown}\n".encode()
+    fd = os.open(hints_journal(state_file), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, line)  # one short write: appended whole, never interleaved
+    finally:
+        os.close(fd)
+
+
+def _merge_hints_journal(state_file: Path, progress: Progress) -> None:
+    journal = hints_journal(state_file)
+    if not journal.exists():
+        return
+    for line in journal.read_text(errors="replace").splitlines():
+        step_id, _, count = line.partition(" ")
+        if step_id and count.isdigit():  # a line cut short by a crash is skipped
+            entry = progress.step(step_id)
+            entry.hints_shown = max(entry.hints_shown, int(count))
+
+
 def load_progress(path: Path) -> Progress:
     """Read the progress file; an unreadable one raises FileError (see ``recover``)."""
+    progress = _load_state(path)
+    _merge_hints_journal(path, progress)
+    return progress
+
+
+def _load_state(path: Path) -> Progress:
     if not path.exists():
         return Progress()
     doc = read_toml(path)

@@ -68,6 +68,53 @@ def test_out_of_range_confidence_is_a_value_error():
     )
 
 
+def probe(label):
+    """(attach calls, detach calls) recorded under ``label`` so far in this run."""
+    stats = lesson_api.gil_labels(basic_qa).get(label)
+    return (stats.count, stats.detached_count) if stats else (0, 0)
+
+
+def test_the_chain_of_thought_call_is_timed_with_gil_probe_attach():
+    before = probe("chain_of_thought")[0]
+    basic_qa.ask(BOILING)
+    got = probe("chain_of_thought")[0] - before
+    assert got == 1, (
+        f"one ask() made {got} gil_probe::attach(\"chain_of_thought\", ...) calls, expected "
+        "1: wrap the call that runs ChainOfThought in "
+        "gil_probe::attach(\"chain_of_thought\", |_py| ...)"
+    )
+    held = lesson_api.gil_labels(basic_qa)["chain_of_thought"].hold_max_us or 0.0
+    assert held >= 100, (
+        f"the \"chain_of_thought\" attach held the GIL for only {held:.1f} µs: the DSPy call "
+        "is not inside its closure"
+    )
+
+
+def test_tidying_runs_with_the_gil_released():
+    before = probe("tidy")[1]
+    basic_qa.ask(BOILING)
+    got = probe("tidy")[1] - before
+    assert got == 1, (
+        f"one ask() released the GIL {got} times under \"tidy\", expected 1: tidy_answer and "
+        "check_confidence are plain Rust, so run them inside "
+        "gil_probe::detach(py, \"tidy\", move || ...) and let other Python threads run"
+    )
+
+
+def test_an_out_of_range_confidence_is_also_checked_without_the_gil():
+    before = probe("tidy")[1]
+    try:
+        basic_qa.ask("How many moons does Mars have?")
+    except ValueError:
+        pass  # what should happen (test_out_of_range_confidence_is_a_value_error)
+    got = probe("tidy")[1] - before
+    assert got == 1, (
+        f"the confidence 7.5 was rejected after {got} GIL releases under \"tidy\", expected "
+        "1: call check_confidence inside the same gil_probe::detach(py, \"tidy\", ...) "
+        "closure as tidy_answer"
+    )
+
+
 def test_a_chain_of_thought_module_ran():
     if not lesson_api.in_tutor_run():
         pytest.skip("spans are recorded only when the tutor runs this check")

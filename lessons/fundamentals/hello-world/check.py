@@ -32,6 +32,34 @@ def test_ask_passes_the_question_on():
     )
 
 
+def attaches(label):
+    """How many gil_probe::attach(label, ...) calls have finished so far in this run."""
+    stats = lesson_api.gil_labels(hello_world).get(label)
+    return stats.count if stats else 0
+
+
+def test_the_predict_call_is_timed_with_gil_probe_attach():
+    before = attaches("predict")
+    hello_world.ask("What is the capital of France?")
+    got = attaches("predict") - before
+    assert got == 1, (
+        f"one ask() made {got} gil_probe::attach(\"predict\", ...) calls, expected 1: wrap "
+        "the call that runs the Predict module in gil_probe::attach(\"predict\", |_py| ...) "
+        "so the GIL pane can time it"
+    )
+
+
+def test_the_timed_call_is_the_dspy_call():
+    hello_world.ask("What is the capital of France?")
+    stats = lesson_api.gil_labels(hello_world).get("predict")
+    got = (stats.hold_max_us if stats else None) or 0.0
+    assert got >= 100, (
+        f"the \"predict\" attach held the GIL for only {got:.1f} µs: a DSPy call takes far "
+        "longer, so the Predict call is not inside the closure. Put the call itself there: "
+        "gil_probe::attach(\"predict\", |_py| predict.call(...))"
+    )
+
+
 def test_a_predict_module_ran():
     if not lesson_api.in_tutor_run():
         pytest.skip("spans are recorded only when the tutor runs this check")

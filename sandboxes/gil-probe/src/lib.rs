@@ -4,14 +4,12 @@
 //! Wrap the Python work you want measured:
 //!
 //! ```ignore
-//! let answer: String = gil_probe::attach("predict", |py| -> PyResult<String> {
-//!     let predict = py.import("dspy")?.getattr("Predict")?.call1(("question -> answer",))?;
-//!     let kwargs = PyDict::new(py);
-//!     kwargs.set_item("question", "What is 2 + 2?")?;
-//!     predict.call((), Some(&kwargs))?.getattr("answer")?.extract()
+//! // json.dumps(value), timed under "dumps"; `value` is a `Bound<PyAny>`
+//! let text: String = gil_probe::attach("dumps", |py| -> PyResult<String> {
+//!     py.import("json")?.getattr("dumps")?.call1((value,))?.extract()
 //! })?;
-//! // inside a #[pyfunction] that has `py`:
-//! let clean = gil_probe::detach(py, "normalise", || answer.trim().to_lowercase());
+//! // inside a #[pyfunction] that has `py`: plain Rust work with the GIL released
+//! let clean = gil_probe::detach(py, "normalise", || text.trim().to_lowercase());
 //! ```
 //!
 //! and call [`register`] from the `#[pymodule]` so the tutor can read the samples with

@@ -21,6 +21,8 @@ from tutor.course.model import Course
 from tutor.workspace.progress import Progress
 
 NARROW = 100  # columns: below this the left column hides and the lesson becomes a tab
+LESSON_WIDTHS = ("normal", "wide", "full")
+PANES = ("trace", "gil", "errors", "output")
 
 
 class MainScreen(Screen[None]):
@@ -34,6 +36,7 @@ class MainScreen(Screen[None]):
         self.clock = clock
         self._layout_done = False
         self.lesson_shown = False
+        self.lesson_width = "normal"
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="body"):
@@ -78,6 +81,43 @@ class MainScreen(Screen[None]):
         if self.lesson_shown:
             self.visible_lesson.render_source()
 
+    def set_lesson_width(self, width: str) -> None:
+        """normal: a fair share of the screen; wide: most of it; full: the lesson alone."""
+        if width == self.lesson_width:
+            return
+        self.lesson_width = width
+        self.set_class(width == "wide", "-lesson-wide")
+        self.set_class(width == "full", "-lesson-full")
+        # A class change on the screen restyles it at the next idle moment; in a real
+        # terminal that waited for the next timer (up to a second): lay out now.
+        self.refresh(layout=True)
+        if self.lesson_shown:
+            self.visible_lesson.render_source()
+
+    def panes(self) -> list[str]:
+        """The result panes in tab order (on narrow screens the lesson tab comes first)."""
+        return (["lesson"] if self.has_class("-narrow") else []) + list(PANES)
+
+    def show_pane(self, name: str) -> None:
+        """Bring a side pane to the front and focus it (leaving the full-screen lesson)."""
+        if self.lesson_width == "full":
+            self.set_lesson_width("normal")
+        self.side.active = f"tab-{name}"
+        target = self.side.get_pane(f"tab-{name}")
+        focusable = [w for w in target.query("*") if w.focusable]
+        (focusable[0] if focusable else target).focus()
+
+    def next_pane(self) -> None:
+        """Editor → the active pane → the next … → after the last, the editor again."""
+        panes = self.panes()
+        active = (self.side.active or "tab-trace").removeprefix("tab-")
+        if not self.side.has_focus_within or self.lesson_width == "full":
+            self.show_pane(active if active in panes else panes[0])
+        elif active == panes[-1]:
+            self.editor.focus()
+        else:
+            self.show_pane(panes[panes.index(active) + 1] if active in panes else panes[0])
+
     def show_lesson(self, source: str, *, at_end: bool = False) -> None:
         """Give both lesson views the text; only the one on screen lays it out."""
         self.lesson_shown = True
@@ -87,8 +127,10 @@ class MainScreen(Screen[None]):
 
     @property
     def visible_lesson(self) -> LessonView:
-        """The left column's view, or on narrow terminals the Lesson tab's."""
-        return self.query_one("#lesson-tab" if self.has_class("-narrow") else "#lesson", LessonView)
+        """The left column's view, or on narrow terminals the Lesson tab's (unless the
+        lesson is read full screen: then the left column's)."""
+        tab = self.has_class("-narrow") and self.lesson_width != "full"
+        return self.query_one("#lesson-tab" if tab else "#lesson", LessonView)
 
     # Typed access for the app.
     @property

@@ -8,6 +8,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.theme import Theme
 from textual.widgets import Button, Static, TextArea
@@ -44,7 +45,7 @@ class SolutionScreen(ModalScreen[bool]):
                     soft_wrap=False,
                     classes="solution-code",
                 )
-                view.border_title = rel
+                view.border_title = escape(rel)
                 yield view
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Apply it to my files (a)", id="apply", variant="warning")

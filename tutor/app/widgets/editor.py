@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from textual.binding import Binding
+from textual.markup import escape
 from textual.theme import Theme
 from textual.widgets import TextArea
 
@@ -178,7 +179,8 @@ copy, cut and paste. **Tab** indents; to leave the editor use **shift+tab** or t
             return None
 
     def _update_title(self) -> None:
-        self.border_title = f"{self.context} · {self.label}" if self.context else self.label
+        title = f"{self.context} · {self.label}" if self.context else self.label
+        self.border_title = escape(title)  # border titles are markup; step titles are not
         self.border_subtitle = (
             "read-only: not UTF-8"
             if self.undecodable

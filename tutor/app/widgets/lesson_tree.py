@@ -129,10 +129,11 @@ filter. **j**/**k** move down and up.
                     leaf.data = self._step_node(self.course.step(leaf.data.step_id))
                     leaf.set_label(self._step_label(self.course.step(leaf.data.step_id)))
 
-    def _module_label(self, module: Module) -> str:
+    def _module_label(self, module: Module) -> Text:
         done = sum(1 for s in module.steps if s.id in self.progress.done)
         mark = " ✓" if done == len(module.steps) else ""
-        return f"{module.title}  {done}/{len(module.steps)}{mark}"
+        # Text, not str: a Tree reads a str label as markup ("[b]", "#[pymodule]").
+        return Text(f"{module.title}  {done}/{len(module.steps)}{mark}")
 
     def _step_node(self, step: Step) -> StepNode:
         return StepNode(step.id, step_state(self.progress, step), step.id == self.progress.current)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.await_complete import AwaitComplete
+from typing import ClassVar
+
+from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Markdown
 
 from tutor.course.model import Step
+from tutor.course.readme import for_display
 
 
 def lesson_markdown(step: Step, hints_shown: int, hint_key: str) -> str:
@@ -44,8 +45,15 @@ class LessonView(VerticalScroll):
 ## Lesson
 
 The step's lesson text, its goal and the hints you have asked for. Rust code blocks
-are highlighted. Scroll with the arrow keys, **Page Up**/**Page Down**, or the mouse.
+are highlighted; a code block wider than the column scrolls sideways (**←**/**→**, or
+the mouse). Scroll with **↑**/**↓**, **Page Up**/**Page Down**, or the mouse. **F10**
+widens the lesson, then shows it full screen, then puts it back (remembered).
 """
+
+    BINDINGS: ClassVar = [
+        Binding("left", "scroll_code(-8)", "Code left", show=False),
+        Binding("right", "scroll_code(8)", "Code right", show=False),
+    ]
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -53,8 +61,12 @@ are highlighted. Scroll with the arrow keys, **Page Up**/**Page Down**, or the m
         self._rendered: str | None = None
         self._at_end = False
 
-    def compose(self) -> ComposeResult:
-        yield Markdown(id="lesson-md", open_links=False)
+    def action_scroll_code(self, dx: int) -> None:
+        """Scroll every code block sideways together (they are not focusable)."""
+        from textual.widgets.markdown import MarkdownFence
+
+        for fence in self.query(MarkdownFence):
+            fence.scroll_relative(x=dx, animate=False)
 
     def show(self, source: str, *, at_end: bool = False, now: bool = True) -> None:
         """Set the lesson text; ``now=False`` (a hidden view) renders it when asked."""
@@ -68,11 +80,19 @@ are highlighted. Scroll with the arrow keys, **Page Up**/**Page Down**, or the m
         if self._rendered == self.source:
             return
         self._rendered = self.source
-        done = self.query_one(Markdown).update(self.source)
-        self.run_worker(self._after(done, self._at_end), group="lesson", exclusive=True)
+        shown = for_display(self.source)
+        self.run_worker(self._lay_out(shown, self._at_end), group="lesson", exclusive=True)
 
-    async def _after(self, done: AwaitComplete, at_end: bool) -> None:
-        await done
+    async def _lay_out(self, source: str, at_end: bool) -> None:
+        # The Markdown widget (and markdown-it) load with the first lesson, after the
+        # first frame: the editor comes first.
+        from textual.widgets import Markdown
+
+        found = self.query(Markdown)
+        if found:
+            await found.first().update(source)
+        else:
+            await self.mount(Markdown(source, id="lesson-md", open_links=False))
         if at_end:
             self.scroll_end(animate=False)
         else:

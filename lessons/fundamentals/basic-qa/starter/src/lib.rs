@@ -48,15 +48,12 @@ fn check_confidence(confidence: f64) -> Result<f64, String> {
 /// Ask DSPy a question, thinking step by step, and return a typed result.
 #[pyfunction]
 fn ask(py: Python<'_>, question: &str) -> PyResult<QaResult> {
-    // TODO: build `dspy.ChainOfThought(SIGNATURE)` and call it with question=... (a
-    //       keyword argument), inside `gil_probe::attach("chain_of_thought", |_py| ...)`.
-
-    // TODO: extract the Prediction's fields with typed `.extract()` calls:
-    //       reasoning and answer as String, confidence as f64.
-
-    // TODO: with the GIL released (`gil_probe::detach(py, "tidy", move || ...)`), tidy
-    //       the answer with `tidy_answer` and validate the confidence with
-    //       `check_confidence`; a bad confidence must reach Python as a ValueError.
+    // TODO: ask DSPy's `ChainOfThought` module, with SIGNATURE and this `question`, and
+    //       return its reasoning, answer and confidence as a QaResult. Time the DSPy call
+    //       under the GIL-probe label "chain_of_thought".
+    // TODO: the answer goes back tidied by `tidy_answer`, and a confidence outside 0..=1
+    //       reaches Python as a ValueError (`check_confidence`). Both are plain Rust: run
+    //       them with the GIL released, under the label "tidy".
 
     let _ = (py, question, SIGNATURE); // remove this line once you use them
     Ok(QaResult {

@@ -5,15 +5,10 @@ use pyo3::prelude::*;
 /// Python calls this as `hello_world.ask("What is the capital of France?")`.
 #[pyfunction]
 fn ask(py: Python<'_>, question: &str) -> PyResult<String> {
-    // TODO: import the `dspy` module with `py.import(...)`.
-
-    // TODO: build the program: `dspy.Predict("question -> answer")`.
-
-    // TODO: call it with `question=<question>` as a KEYWORD argument (put it in a
-    //       `PyDict`), wrapped in `gil_probe::attach("predict", |_py| ...)` so the
-    //       GIL pane can time it.
-
-    // TODO: read the `answer` field of the Prediction and extract it as a String.
+    // TODO: ask DSPy's `Predict` module, with the signature "question -> answer", this
+    //       `question`, and return the `answer` it predicts as a String.
+    // TODO: time the DSPy call for the GIL pane under the label "predict" (the lesson's
+    //       "Timing the GIL" section).
 
     let _ = (py, question); // remove this line once you use `py` and `question`
     Ok("TODO: ask DSPy".to_string())
