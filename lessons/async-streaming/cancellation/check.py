@@ -54,19 +54,6 @@ def sleepy_lm():
                          cache=False)
 
 
-def answered_by(before):
-    """"script" when this step's scripted answers answered the LM calls made since span
-    number `before` (exact values are known), "model" for a real provider or a cassette
-    (only structure and types can be checked)."""
-    if not lesson_api.in_tutor_run():
-        return "script"
-    sources = {s.lm_source for s in lesson_api.spans()[before:] if s.kind == "lm"}
-    assert "synthesized" not in sources, (
-        "the offline LM had no scripted answer for this prompt: pass the check's question "
-        "to DSPy unchanged, as the signature's `question` input"
-    )
-    return "script" if sources <= {"scripted"} else "model"
-
 
 def test_module_registers_the_gil_probe():
     got = [name for name in dir(cancellation) if name == "_gil_probe_drain"]
@@ -81,7 +68,7 @@ def test_a_call_within_the_timeout_answers():
 
     before = len(lesson_api.spans())
     got = asyncio.run(main())
-    if answered_by(before) == "model":
+    if lesson_api.answered_by(before) == "model":
         assert (type(got).__name__, bool(got.strip())) == ("str", True), "ask_within answers"
         return
     assert got == FAST_ANSWER, "ask_within should return the answer when the call is in time"

@@ -48,19 +48,6 @@ def batch(questions, max_in_flight, lm=None):
     return asyncio.run(main())
 
 
-def answered_by(before):
-    """"script" when this step's scripted answers answered the LM calls made since span
-    number `before` (exact values are known), "model" for a real provider or a cassette
-    (only structure and types can be checked)."""
-    if not lesson_api.in_tutor_run():
-        return "script"
-    sources = {s.lm_source for s in lesson_api.spans()[before:] if s.kind == "lm"}
-    assert "synthesized" not in sources, (
-        "the offline LM had no scripted answer for this prompt: pass the check's question "
-        "to DSPy unchanged, as the signature's `question` input"
-    )
-    return "script" if sources <= {"scripted"} else "model"
-
 
 def slow_lm():
     return dspy.LM("check/slow-reply", engine=SlowReply(), async_engine=AsyncSlowReply(),
@@ -79,7 +66,7 @@ def test_answers_come_back_in_question_order():
     before = len(lesson_api.spans())
     report = batch(questions, 5)
     got = report.answers
-    if answered_by(before) == "model":  # a real LM: one string per question
+    if lesson_api.answered_by(before) == "model":  # a real LM: one string per question
         assert [type(a).__name__ for a in got] == ["str"] * len(questions), "an answer each"
         return
     assert got == [QUESTIONS[q] for q in questions], (

@@ -81,19 +81,6 @@ async def collect(question, lm=None):
     return events
 
 
-def answered_by(before):
-    """"script" when this step's scripted answers answered the LM calls made since span
-    number `before` (exact values are known), "model" for a real provider or a cassette
-    (only structure and types can be checked)."""
-    if not lesson_api.in_tutor_run():
-        return "script"
-    sources = {s.lm_source for s in lesson_api.spans()[before:] if s.kind == "lm"}
-    assert "synthesized" not in sources, (
-        "the offline LM had no scripted answer for this prompt: pass the check's question "
-        "to DSPy unchanged, as the signature's `question` input"
-    )
-    return "script" if sources <= {"scripted"} else "model"
-
 
 def test_module_registers_the_gil_probe():
     got = [name for name in dir(streaming) if name == "_gil_probe_drain"]
@@ -106,7 +93,7 @@ def test_chunks_then_one_final_prediction():
     before = len(lesson_api.spans())
     events = asyncio.run(collect(QUESTION))
     kinds = [kind for _, kind, _, _ in events]
-    enough = 5 if answered_by(before) == "script" else 1  # the offline answer has 13 words
+    enough = 5 if lesson_api.answered_by(before) == "script" else 1  # the offline answer has 13 words
     got = (kinds.count("final"), kinds[-1:], kinds.count("chunk") >= enough)
     assert got == (1, ["final"], True), (
         f"the stream gave {kinds}: send a Chunk for every StreamResponse (one per word) and "
@@ -119,7 +106,7 @@ def test_chunks_add_up_to_the_answer():
     events = asyncio.run(collect(QUESTION))
     chunks = "".join(text for _, kind, _, text in events if kind == "chunk")
     final = [text for _, kind, _, text in events if kind == "final"]
-    expected = ANSWER if answered_by(before) == "script" else (final or [""])[0]
+    expected = ANSWER if lesson_api.answered_by(before) == "script" else (final or [""])[0]
     got = (chunks.strip(), final, {field for _, _, field, _ in events})
     assert got == (expected.strip(), [expected], {"answer"}), (
         "the chunks (StreamResponse.chunk, field StreamResponse.signature_field_name) "

@@ -23,19 +23,6 @@ def run(make_awaitable, *args):
     return asyncio.run(main())
 
 
-def answered_by(before):
-    """"script" when this step's scripted answers answered the LM calls made since span
-    number `before` (exact values are known), "model" for a real provider or a cassette
-    (only structure and types can be checked)."""
-    if not lesson_api.in_tutor_run():
-        return "script"
-    sources = {s.lm_source for s in lesson_api.spans()[before:] if s.kind == "lm"}
-    assert "synthesized" not in sources, (
-        "the offline LM had no scripted answer for this prompt: pass the check's question "
-        "to DSPy unchanged, as the signature's `question` input"
-    )
-    return "script" if sources <= {"scripted"} else "model"
-
 
 def test_module_registers_the_gil_probe():
     got = [name for name in dir(tokio_asyncio) if name == "_gil_probe_drain"]
@@ -92,7 +79,7 @@ def test_rust_futures_run_concurrently_without_blocking_asyncio():
 def test_ask_awaits_dspy_acall():
     before = len(lesson_api.spans())
     got = run(tokio_asyncio.ask, BRIDGE)
-    if answered_by(before) == "model":  # a real LM: its own words
+    if lesson_api.answered_by(before) == "model":  # a real LM: its own words
         assert (type(got).__name__, bool(got.strip())) == ("str", True), "ask() returns the answer"
         return
     assert got == "pyo3-async-runtimes", (
@@ -107,7 +94,7 @@ def test_asks_gathered_keep_their_answers():
 
     before = len(lesson_api.spans())
     got = asyncio.run(main())
-    if answered_by(before) == "model":
+    if lesson_api.answered_by(before) == "model":
         assert [type(a).__name__ for a in got] == ["str", "str"], "two answers, two strings"
         return
     assert got == ["A coroutine that resolves to a dspy.Prediction.", "pyo3-async-runtimes"], (
