@@ -26,6 +26,20 @@ impl Tokenizer for WordTokenizer {
 /// A BM25 index over passage ids (u64), with term ids hashed to u32 by the crate.
 type Bm25Index = SearchEngine<u64, u32, WordTokenizer>;
 
+/// BM25's best `k` for `query` as `(id, score)`, ties broken by the smaller id. The
+/// crate keeps matches in a `HashMap` (random order per process) and sorts by score
+/// only, so equal scores come back in any order: ask for every match, sort, then cut.
+fn keyword_ranking(bm25: &Bm25Index, query: &str, k: usize) -> Vec<(u64, f32)> {
+    let mut results: Vec<(u64, f32)> = bm25
+        .search(query, None)
+        .into_iter()
+        .map(|r| (r.document.id, r.score))
+        .collect();
+    results.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    results.truncate(k);
+    results
+}
+
 /// Reciprocal rank fusion: every list gives each id it contains `1 / (k + rank)`, rank
 /// counted from 1; the fused list is sorted by the summed score, best first, ties by id.
 fn reciprocal_rank_fusion(lists: &[Vec<u64>], k: f64) -> Vec<(u64, f64)> {
@@ -91,12 +105,7 @@ impl HybridRetriever {
     #[pyo3(signature = (query, k = 3))]
     fn bm25_search(&self, py: Python<'_>, query: &str, k: usize) -> Vec<(u64, f32)> {
         let bm25 = &self.bm25;
-        gil_probe::detach(py, "bm25", move || {
-            bm25.search(query, k)
-                .into_iter()
-                .map(|r| (r.document.id, r.score))
-                .collect()
-        })
+        gil_probe::detach(py, "bm25", move || keyword_ranking(bm25, query, k))
     }
 
     /// The rm protocol, as `Retriever.__call__`: fused passages, best first.
@@ -117,10 +126,9 @@ impl HybridRetriever {
             .collect();
         let (bm25, candidates, rrf_k) = (&self.bm25, self.candidates, self.rrf_k);
         let passages = gil_probe::detach(py, "fuse", move || {
-            let keyword: Vec<u64> = bm25
-                .search(query, candidates)
+            let keyword: Vec<u64> = keyword_ranking(bm25, query, candidates)
                 .into_iter()
-                .map(|r| r.document.id)
+                .map(|(id, _)| id)
                 .collect();
             reciprocal_rank_fusion(&[vector, keyword], rrf_k)
                 .into_iter()

@@ -28,6 +28,21 @@ impl Tokenizer for WordTokenizer {
 /// A BM25 index over passage ids (u64), with term ids hashed to u32 by the crate.
 type Bm25Index = SearchEngine<u64, u32, WordTokenizer>;
 
+#[allow(dead_code)] // TODO: remove once bm25_search and __call__ use it
+/// BM25's best `k` for `query` as `(id, score)`, ties broken by the smaller id. The
+/// crate keeps matches in a `HashMap` (random order per process) and sorts by score
+/// only, so equal scores come back in any order: ask for every match, sort, then cut.
+fn keyword_ranking(bm25: &Bm25Index, query: &str, k: usize) -> Vec<(u64, f32)> {
+    let mut results: Vec<(u64, f32)> = bm25
+        .search(query, None)
+        .into_iter()
+        .map(|r| (r.document.id, r.score))
+        .collect();
+    results.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    results.truncate(k);
+    results
+}
+
 /// Reciprocal rank fusion: every list gives each id it contains `1 / (k + rank)`, rank
 /// counted from 1; the fused list is sorted by the summed score, best first, ties by id.
 fn reciprocal_rank_fusion(lists: &[Vec<u64>], k: f64) -> Vec<(u64, f64)> {

@@ -230,7 +230,7 @@ impl VectorStore {
     }
 
     /// Release the store (an on-disk store holds a lock on its folder until closed).
-    fn close(&self, py: Python<'_>) -> PyResult<()> {
+    pub(crate) fn close(&self, py: Python<'_>) -> PyResult<()> {
         self.client.bind(py).call_method0("close")?;
         Ok(())
     }
