@@ -55,6 +55,14 @@ NOT_YET_PROVED = {
     "cancellation",
     "stream-parsing",
     "runtime-management",
+    "vector-store",
+    "dspy-retriever",
+    "context-management",
+    "hybrid-search",
+    "reranking",
+    "embedding-cache",
+    "retrieval-tuning",
+    "rag-evaluation",
 }
 
 
