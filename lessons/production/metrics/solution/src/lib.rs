@@ -177,6 +177,18 @@ impl Metrics {
     }
 }
 
+impl Drop for Metrics {
+    /// A Metrics dropped without stop() still frees its port: unblock the server so
+    /// its thread ends (it is not joined here, where the GIL may be held).
+    fn drop(&mut self) {
+        if let Ok(running) = self.running.get_mut() {
+            if let Some(running) = running.as_ref() {
+                running.server.unblock();
+            }
+        }
+    }
+}
+
 #[pymodule]
 fn metrics(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Metrics>()?;
