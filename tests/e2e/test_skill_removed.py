@@ -63,6 +63,12 @@ NOT_YET_PROVED = {
     "embedding-cache",
     "retrieval-tuning",
     "rag-evaluation",
+    "circuit-breaker",
+    "metrics",
+    "structured-logging",
+    "cost-tracking",
+    "ab-testing",
+    "multi-level-cache",
 }
 
 
