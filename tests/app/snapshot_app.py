@@ -218,6 +218,19 @@ async def settle(pilot) -> None:
     await pilot.pause()
 
 
+async def settle_screen(pilot) -> None:
+    """``settle``, then wait until two frames in a row look the same: some widgets (the
+    tab underline) follow a change a frame or two late, later still on a loaded machine."""
+    await settle(pilot)
+    previous = pilot.app.export_screenshot()
+    for _ in range(50):
+        await pilot.pause(0.02)
+        current = pilot.app.export_screenshot()
+        if current == previous:
+            return
+        previous = current
+
+
 def record_notifications(app) -> list[str]:
     """Every notification the app shows, as text (run_test hides the toasts)."""
     seen: list[str] = []

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from snapshot_app import THEMES, failing_run, make_app, panic_run, settle
+from snapshot_app import THEMES, failing_run, make_app, panic_run, settle_screen
 
 from tutor.events import Verdict
 
@@ -25,7 +25,7 @@ def test_main_screen_after_a_failing_check(snap_compare, tmp_path: Path, theme, 
 
     async def run_before(pilot) -> None:
         app.feed(failing_run())
-        await settle(pilot)
+        await settle_screen(pilot)
 
     assert snap_compare(app, run_before=run_before, terminal_size=size)
 
@@ -35,12 +35,12 @@ def test_trace_pane_with_an_lm_span_selected(snap_compare, tmp_path: Path) -> No
 
     async def run_before(pilot) -> None:
         app.feed(failing_run())
-        await settle(pilot)
+        await settle_screen(pilot)
         app.main.side.active = "tab-trace"
         tree = app.main.trace.span_tree
         tree.focus()
         tree.cursor_line = 2  # Predict › format › the LM call
-        await settle(pilot)
+        await settle_screen(pilot)
 
     assert snap_compare(app, run_before=run_before, terminal_size=(120, 40))
 
@@ -50,9 +50,9 @@ def test_gil_pane(snap_compare, tmp_path: Path) -> None:
 
     async def run_before(pilot) -> None:
         app.feed(failing_run())
-        await settle(pilot)
+        await settle_screen(pilot)
         app.main.side.active = "tab-gil"
-        await settle(pilot)
+        await settle_screen(pilot)
 
     assert snap_compare(app, run_before=run_before, terminal_size=(120, 40))
 
@@ -64,7 +64,7 @@ def test_a_passing_step(snap_compare, tmp_path: Path) -> None:
         events = failing_run()[:-3]  # the build and run, without the failure
         events.append(Verdict("hello-world", "pass", "", "All 4 checks passed.", {"total_s": 1.45}))
         app.feed(events)
-        await settle(pilot)
+        await settle_screen(pilot)
 
     assert snap_compare(app, run_before=run_before, terminal_size=(120, 40))
 
@@ -74,9 +74,9 @@ def test_the_lesson_read_full_screen(snap_compare, tmp_path: Path, size) -> None
     app = make_app(tmp_path / "ws")
 
     async def run_before(pilot) -> None:
-        await settle(pilot)
+        await settle_screen(pilot)
         await pilot.press("f10", "f10") if size[0] >= 100 else await pilot.press("f10")
-        await settle(pilot)
+        await settle_screen(pilot)
 
     assert snap_compare(app, run_before=run_before, terminal_size=size)
 
@@ -86,7 +86,7 @@ def test_a_panic_is_one_entry_in_errors(snap_compare, tmp_path: Path) -> None:
 
     async def run_before(pilot) -> None:
         app.feed(panic_run())
-        await settle(pilot)
+        await settle_screen(pilot)
 
     assert snap_compare(app, run_before=run_before, terminal_size=(120, 40))
 
@@ -100,6 +100,6 @@ def test_a_timeout_fits_the_status_line(snap_compare, tmp_path: Path) -> None:
 
     async def run_before(pilot) -> None:
         app.feed([Verdict("hello-world", "fail", "timeout", summary, {"total_s": 20.99})])
-        await settle(pilot)
+        await settle_screen(pilot)
 
     assert snap_compare(app, run_before=run_before, terminal_size=(80, 24))
