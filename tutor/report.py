@@ -66,6 +66,14 @@ class Printer:
         self._progress_shown = False
 
     def __call__(self, event: Event) -> None:
+        self._print(event)
+        note = getattr(event, "coach", None)
+        shown = not isinstance(event, Diagnostic) or event.level == "error"
+        if note is not None and shown:
+            for line in note.text().splitlines():
+                self.console.print(markup("  [cyan]│[/] {}", line))
+
+    def _print(self, event: Event) -> None:
         c = self.console
         if isinstance(event, BuildProgress):
             self._progress(event)
