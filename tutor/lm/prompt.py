@@ -70,7 +70,9 @@ def read_call(
     listed = _OUTPUT_LIST.search(system)
     if not listed:
         return call
-    call.fmt = "json" if _JSON_OUTPUTS in system else "xml" if _is_xml(system, messages) else "chat"
+    call.fmt = (
+        "json" if _JSON_OUTPUTS in system else "xml" if _is_xml(system, messages) else "chat"
+    )
     names = _FIELD_ITEM.findall(listed.group(1))
     template = _json_template_text(system) if call.fmt == "json" else system
     for name in names:

@@ -84,7 +84,9 @@ class Task:
     # -- writing instructions -----------------------------------------------------------
 
     def writes_instructions(self, call: Call) -> list[str]:
-        return [n for n, note in call.outputs if "instruction" in n.lower() and not note]
+        return [
+            n for n, note in call.outputs if "instruction" in n.lower() and not note
+        ]
 
     def knowledge_rules(self) -> list[tuple[str, str]]:
         """Keyword → label: words seen with exactly one label in the examples, most

@@ -30,7 +30,8 @@ COLUMNS = (
 )
 NOT_YET = "No GIL samples yet: they appear after a check runs code wrapped in gil_probe::attach."
 NOTHING = (
-    "Nothing measured in the last check: no code ran inside gil_probe::attach or gil_probe::detach."
+    "Nothing measured in the last check: no code ran inside gil_probe::attach or "
+    "gil_probe::detach."
 )
 
 
