@@ -16,6 +16,7 @@ from pathlib import Path
 from tutor import __version__
 from tutor.advice import after_pass, command
 from tutor.cache import announce_new, lesson_checks_workspace, run_cache
+from tutor.coach import NoteLog
 from tutor.config import APP, Settings, load_settings
 from tutor.console import TutorConsole, markup
 from tutor.course import Course, Step, bundled_course_dir, load_course
@@ -247,15 +248,18 @@ def cmd_check(args: argparse.Namespace, settings: Settings, course: Course) -> i
             steps = [course.step(s) for s in args.steps]
         else:
             steps = [_step_arg(course, ws, None)]
+        coach_log = NoteLog()  # the coach's notes per step, for --json
         printer: Callable[[Event], None] = (
-            (lambda _e: None) if args.json else Printer(out, verbose=args.verbose)
+            coach_log if args.json else Printer(out, verbose=args.verbose)
         )
         session = Session(course, ws, _lm_settings(settings), settings.limits.memory_mib)
         results: list[tuple[Verdict, bool]] = []
+        coaching: list[list[dict]] = []
         try:
             for step in steps:
                 verdict = session.check(step, printer, variant=variant)
                 results.append((verdict, verdict.verdict == expected))
+                coaching.append(coach_log.take())
                 if variant == "learner":
                     progress = load_progress(ws.state_file)
                     progress.record_verdict(step.id, verdict.verdict)
@@ -268,7 +272,7 @@ def cmd_check(args: argparse.Namespace, settings: Settings, course: Course) -> i
         write_junit(args.junit, f"{course.id}-{variant}", results)
     ok = all(good for _, good in results)
     if args.json:
-        print(json.dumps(json_report(course.id, variant, expected, results), indent=2))
+        print(json.dumps(json_report(course.id, variant, expected, results, coaching), indent=2))
     elif variant != "learner":
         bad = [v.step_id for v, good in results if not good]
         what = "solutions pass" if expected == "pass" else "starters fail"

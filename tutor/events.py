@@ -50,11 +50,30 @@ def event_from_dict(data: dict[str, Any]) -> Event:
         kwargs["labels"] = [GilLabelStats(**x) for x in kwargs.get("labels", [])]
     if cls is Verdict:
         kwargs["problems"] = [Problem(**x) for x in kwargs.get("problems", [])]
+    if isinstance(kwargs.get("coach"), dict):
+        kwargs["coach"] = CoachNote(**kwargs["coach"])
     return cls(**kwargs)
 
 
 def event_from_json(line: str) -> Event:
     return event_from_dict(json.loads(line))
+
+
+@dataclass
+class CoachNote:
+    """The error coach's explanation of one problem (tutor/coach/): not an event itself,
+    it rides on the Diagnostic, TestResult or PythonError it explains, as ``"coach"``:
+    ``{"entry", "title", "meaning", "fix", "link"}`` (``null`` when nothing matched)."""
+
+    entry: str  # the catalogue entry's id
+    title: str
+    meaning: str  # what the error means in PyO3 terms
+    fix: str  # the usual fix
+    link: str  # the PyO3 guide page
+
+    def text(self) -> str:
+        """The plain-text form every face shows under the tool's own message."""
+        return f"coach: {self.title}\n{self.meaning}\nfix: {self.fix}\nsee: {self.link}"
 
 
 # --- build ---------------------------------------------------------------------------
@@ -84,6 +103,7 @@ class Diagnostic(Event):
     line: int | None = None
     column: int | None = None
     rendered: str = ""
+    coach: CoachNote | None = None
 
 
 @dataclass
@@ -152,6 +172,7 @@ class TestResult(Event):
     traceback: str = ""
     file: str | None = None  # where the failing assertion is (the check file)
     line: int | None = None
+    coach: CoachNote | None = None
 
 
 @dataclass
@@ -163,6 +184,7 @@ class PythonError(Event):
     traceback: str = ""
     file: str | None = None  # where a SyntaxError points (Python names no line otherwise)
     line: int | None = None
+    coach: CoachNote | None = None
 
 
 @dataclass

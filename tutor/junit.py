@@ -15,9 +15,15 @@ def problem_dict(p: Problem) -> dict[str, Any]:
 
 
 def json_report(
-    course: str, variant: str, expected: str, results: list[tuple[Verdict, bool]]
+    course: str,
+    variant: str,
+    expected: str,
+    results: list[tuple[Verdict, bool]],
+    coaching: list[list[dict[str, Any]]] | None = None,
 ) -> dict[str, Any]:
-    """The object ``check --json`` prints; ``errors`` are structured problems."""
+    """The object ``check --json`` prints; ``errors`` are structured problems, ``coach``
+    the error coach's notes per step (tutor/coach/ ``NoteLog``)."""
+    coaching = coaching or [[] for _ in results]
     return {
         "course": course,
         "variant": variant,
@@ -32,9 +38,10 @@ def json_report(
                 "timings": v.timings,
                 "errors": [problem_dict(p) for p in v.problems],
                 "skipped": v.skipped,
+                "coach": notes,
                 "ok": good,
             }
-            for v, good in results
+            for (v, good), notes in zip(results, coaching, strict=True)
         ],
     }
 

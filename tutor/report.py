@@ -68,8 +68,24 @@ class Printer:
         self.verbose = verbose
         self._spans: list[Span] = []  # this step's, for the totals (verbose)
         self._progress_shown = False
+        self._coached: set[str] = set()  # entries explained in full in this check
 
     def __call__(self, event: Event) -> None:
+        self._print(event)
+        note = getattr(event, "coach", None)
+        shown = not isinstance(event, Diagnostic) or event.level == "error"
+        if note is not None and shown:
+            # In full once per check; repeats (one cause, many errors) name it only.
+            lines = note.text().splitlines()
+            if note.entry in self._coached:
+                lines = [f"{lines[0]} (explained above)"]
+            self._coached.add(note.entry)
+            for line in lines:
+                self.console.print(markup("  [cyan]│[/] {}", line))
+        if isinstance(event, Verdict):
+            self._coached.clear()
+
+    def _print(self, event: Event) -> None:
         c = self.console
         if isinstance(event, BuildProgress):
             self._progress(event)

@@ -14,6 +14,7 @@ from typing import Any
 
 from tutor.build.cargo import BuildResult, build
 from tutor.cancel import CancelToken
+from tutor.coach import Coach, load_catalogue
 from tutor.config import DEFAULT_MEMORY_MIB
 from tutor.course.model import Course, Step
 from tutor.events import Event, Notice, Verdict
@@ -63,6 +64,7 @@ class Session:
         self.runner = Runner(lm_settings, log_path=workspace.meta / "runner.log")
         # A provider without its key would fail inside every check; say so once, up front.
         self.lm_problem = missing_key(LMSettings(**lm_settings))
+        self.coach = Coach(load_catalogue(course.root))
 
     def close(self) -> None:
         self.runner.close()
@@ -83,8 +85,10 @@ class Session:
         """
         secrets = secret_values()
 
+        self.coach.reset()
+
         def emit_redacted(event: Event) -> None:
-            emit(redact_event(event, secrets))
+            emit(self.coach.annotate(redact_event(event, secrets)))
 
         verdict = self._check(step, emit_redacted, variant, cancel or CancelToken(), record_to)
         verdict = redact_event(verdict, secrets)

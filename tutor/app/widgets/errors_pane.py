@@ -35,7 +35,9 @@ Everything the last check reported, one entry per problem, errors first:
 - failed checks, with what was **expected** and what your code returned (**got**);
 - Python exceptions, and Rust panics: a panic that failed three checks is one entry
   that says how often it happened and names the checks;
-- a time limit: the test that was still running and where it was.
+- a time limit: the test that was still running and where it was;
+- for PyO3's common errors, the **coach**'s note under the tool's own text: what it
+  means, the usual fix and the PyO3 guide page.
 
 Move with the arrow keys to see an entry in full below the list (compiler output keeps
 its columns: scroll sideways). **Enter** on an entry with a file:line moves the editor

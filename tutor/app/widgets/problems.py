@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from textual.content import Content
 
 from tutor.events import (
+    CoachNote,
     Diagnostic,
     PythonError,
     RustPanic,
@@ -36,6 +37,7 @@ class Problem:
     key: tuple[str, ...] = ()  # problems with the same non-empty key are one entry
     times: int = 1  # how many times it happened (a failed check only names a panic: 0)
     checks: list[str] = field(default_factory=list)  # the checks it made fail
+    coach: str = ""  # the error coach's title for it (tutor/coach/)
 
     @property
     def where(self) -> str:
@@ -78,11 +80,21 @@ class Problem:
             lines.append(Content.assemble("  ", self.summary))
         if self.context():
             lines.append(Content.assemble("  ", (self.context(), "$text-muted")))
+        if self.coach:
+            lines.append(Content.assemble("  ", ("coach: ", "bold $text-success"), self.coach))
         return Content("\n").join(lines)
 
     def full_text(self) -> str:
         context = self.context()
         return f"{self.details}\n\n({context})" if context else self.details
+
+
+def coached(problem: Problem, note: CoachNote | None) -> Problem:
+    """The error coach's explanation under the tool's own text."""
+    if note is not None:
+        problem.coach = note.title
+        problem.details = f"{problem.details}\n\n{note.text()}"
+    return problem
 
 
 def first_line(text: str) -> str:
@@ -92,7 +104,7 @@ def first_line(text: str) -> str:
 def from_diagnostic(d: Diagnostic) -> Problem:
     code = f"[{d.code}]" if d.code else ""
     severity = "error" if d.level == "error" else "warning"
-    return Problem(
+    problem = Problem(
         severity,
         f"{d.level}{code}",
         first_line(d.message),
@@ -101,6 +113,7 @@ def from_diagnostic(d: Diagnostic) -> Problem:
         d.line,
         d.column,
     )
+    return coached(problem, d.coach)
 
 
 def from_test(t: TestResult) -> Problem:
@@ -122,17 +135,19 @@ def from_test(t: TestResult) -> Problem:
         details += [f"expected: {t.expected}", f"got:      {t.got}"]
     if t.traceback:
         details += ["", t.traceback]
-    return Problem("error", f"check failed: {t.name}", summary, "\n".join(details))
+    problem = Problem("error", f"check failed: {t.name}", summary, "\n".join(details))
+    return coached(problem, t.coach)
 
 
 def from_python_error(e: PythonError) -> Problem:
-    return Problem(
+    problem = Problem(
         "error",
         f"Python {e.exc_type}",
         first_line(e.message),
         f"{e.exc_type}: {e.message}\n\n{e.traceback}".rstrip(),
         key=("python", e.exc_type, e.message),
     )
+    return coached(problem, e.coach)
 
 
 def from_panic(p: RustPanic) -> Problem:
