@@ -25,7 +25,10 @@ _MODULE_RE = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 _COURSE_KEYS = {"format_version", "id", "title", "modules", "welcome", "final_message"}
 _MODULE_KEYS = {"id", "title", "skill", "summary", "steps"}
-_STEP_KEYS = {"id", "title", "goal", "estimate_minutes", "files", "hints", "crate", "check", "lm", "services"}
+_STEP_KEYS = {
+    *("id", "title", "goal", "estimate_minutes", "files", "hints"),
+    *("crate", "check", "lm", "services"),
+}
 _SERVICE_KEYS = {"name"}
 _CRATE_KEYS = {"kind", "module", "pyo3_features", "dependencies"}
 _CHECK_KEYS = {"file", "timeout_seconds", "memory_mib"}
@@ -233,15 +236,19 @@ def _load_services(doc: TomlDoc, tables: list[Any]) -> tuple[str, ...]:
             )
         doc.check_keys(table, _SERVICE_KEYS, "services")
         name = doc.get(table, "name", str, where="services")
+        # The line of this `name = "..."`, where the fix goes.
+        at = re.search(rf"^\s*name\s*=\s*[\"']{re.escape(name)}[\"']", doc.text, re.M)
+        line = doc.text.count("\n", 0, at.start()) + 1 if at else doc.line_of("services")
         if name not in SERVICES:
-            raise doc.error(
+            raise FileError(
+                doc.path,
                 f"service {name!r} is not known",
-                key="services",
+                line=line,
                 fix=f"use one of: {', '.join(sorted(SERVICES))}",
             )
         if name in names:
-            raise doc.error(
-                f"service {name!r} is declared twice", key="services", fix="declare it once"
+            raise FileError(
+                doc.path, f"service {name!r} is declared twice", line=line, fix="declare it once"
             )
         names.append(name)
     return tuple(names)
