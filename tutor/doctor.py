@@ -279,6 +279,33 @@ def check_dspy_import() -> list[Finding]:
     return [Finding("dspy import", "ok", "imports")]
 
 
+def check_services(course: Course) -> list[Finding]:
+    """The services the course's steps declare, and whether their programs are installed."""
+    from tutor.services.catalog import SERVICES
+
+    needs: dict[str, list[str]] = {}
+    for step in course.steps():
+        for name in step.services:
+            needs.setdefault(name, []).append(step.id)
+    findings = []
+    for name, steps in needs.items():
+        spec = SERVICES[name]
+        where = shutil.which(spec.program)
+        used = f"needed by {', '.join(steps)}"
+        if where:
+            findings.append(Finding(f"service {name}", "ok", f"{where} ({used})"))
+        else:
+            findings.append(
+                Finding(
+                    f"service {name}",
+                    "fail",
+                    f"`{spec.program}` is not installed ({used})",
+                    spec.install,
+                )
+            )
+    return findings
+
+
 CHECKS: list[Callable[..., list[Finding]]] = [check_rust, check_python, check_dspy_import]
 
 
@@ -294,7 +321,7 @@ def diagnose(settings: Settings) -> list[Finding]:
 
 def run_doctor(settings: Settings, course: Course, console: TutorConsole) -> int:
     marks = {"ok": "[green]✓[/]", "warn": "[yellow]![/]", "fail": "[red]✗[/]"}
-    findings = diagnose(settings)
+    findings = diagnose(settings) + check_services(course)
     for f in findings:
         console.print(markup(marks[f.status] + " {:18} {}", f.name, f.detail))
         if f.fix and f.status != "ok":

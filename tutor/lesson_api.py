@@ -185,6 +185,24 @@ def build_dir() -> Path:
     return Path(os.environ["PYO3DSPY_TUTOR_BUILD_DIR"])
 
 
+def service_url(name: str) -> str:
+    """The address of a service the step declares (``[[services]] name = "redis"``),
+    started by the tutor for this run: e.g. ``redis://127.0.0.1:PORT/0``. The learner's
+    code finds the same address in the environment (``REDIS_URL``)."""
+    from tutor.services.catalog import SERVICES
+
+    spec = SERVICES.get(name)
+    if spec is None:
+        raise RuntimeError(f"no service {name!r} is known (known: {', '.join(sorted(SERVICES))})")
+    url = os.environ.get(spec.env_var)
+    if url is None:
+        raise RuntimeError(
+            f"{name} is not running for this check: declare it in step.toml "
+            f'([[services]] name = "{name}") and run the check with pyo3dspy-tutor'
+        )
+    return url
+
+
 def free_port() -> int:
     """A free TCP port on 127.0.0.1, for steps whose check talks to a service."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:

@@ -29,6 +29,7 @@ from tutor.problems import (
 )
 from tutor.run.channel import EXIT_CHANNEL_LOST
 from tutor.run.runner import Runner, RunnerError, RunOutcome, RunRequest, python_stack
+from tutor.services.manager import ServiceError, running
 from tutor.trace.redact import redact_event, secret_values
 from tutor.workspace.layout import Workspace
 from tutor.workspace.scaffold import cargo_target_name, scaffold
@@ -173,7 +174,11 @@ class Session:
                 memory_mib=step.memory_mib or self.memory_mib,
             )
             try:
-                outcome = self.runner.run(request, emit, cancel)
+                # Here, not in the child: a check killed on timeout can't leak a service.
+                with running(step.services) as request.env:
+                    outcome = self.runner.run(request, emit, cancel)
+            except ServiceError as e:
+                verdict = Verdict(step.id, "error", "service", e.message, timings, [e.message])
             except RunnerError as e:  # the runner, not the learner's code: say how to fix
                 verdict = Verdict(
                     step.id, "error", "runner", e.message, timings, [tutor_problem(str(e))]

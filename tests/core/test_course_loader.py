@@ -147,3 +147,36 @@ def test_malformed_task_names_the_problem(course_dir: Path):
     step_toml.write_text(step_toml.read_text() + '\n[lm.task]\ninput = "q"\noutput = "a"\n')
     e = _error(course_dir)
     assert "`labels` must be a non-empty list" in e.message and e.path == step_toml
+
+
+def _with_services(course_dir: Path, tables: str) -> tuple[Path, str]:
+    step_toml = course_dir / "fundamentals" / "hello-world" / "step.toml"
+    text = step_toml.read_text() + "\n" + tables
+    step_toml.write_text(text)
+    return step_toml, text
+
+
+def test_services_are_loaded(course_dir: Path):
+    _with_services(course_dir, '[[services]]\nname = "redis"\n')
+    step = next(s for s in load_course(course_dir).steps() if s.id == "hello-world")
+    assert step.services == ("redis",)
+
+
+def test_unknown_service_names_its_line(course_dir: Path):
+    step_toml, text = _with_services(course_dir, '[[services]]\nname = "postgres"\n')
+    e = _error(course_dir)
+    assert e.path == step_toml and "service 'postgres' is not known" in e.message
+    assert e.line == text.splitlines().index('name = "postgres"') + 1
+    assert "redis" in e.fix
+
+
+def test_unknown_service_key_is_named(course_dir: Path):
+    step_toml, text = _with_services(course_dir, '[[services]]\nname = "redis"\nprot = 6379\n')
+    e = _error(course_dir)
+    assert "unknown key 'prot' in services" in e.message
+    assert e.line == text.splitlines().index("prot = 6379") + 1
+
+
+def test_a_service_declared_twice(course_dir: Path):
+    _with_services(course_dir, '[[services]]\nname = "redis"\n\n[[services]]\nname = "redis"\n')
+    assert "declared twice" in _error(course_dir).message

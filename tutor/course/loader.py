@@ -15,6 +15,7 @@ from tutor.errors import FileError
 from tutor.lm.cassette import load_cassette
 from tutor.lm.scripts import ScriptError, parse_script
 from tutor.lm.task import TaskError, parse_task
+from tutor.services.catalog import SERVICES
 from tutor.textfile import check_text_tree
 from tutor.tomlfile import TomlDoc, read_toml
 
@@ -24,7 +25,11 @@ _MODULE_RE = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 _COURSE_KEYS = {"format_version", "id", "title", "modules", "welcome", "final_message"}
 _MODULE_KEYS = {"id", "title", "skill", "summary", "steps"}
-_STEP_KEYS = {"id", "title", "goal", "estimate_minutes", "files", "hints", "crate", "check", "lm"}
+_STEP_KEYS = {
+    *("id", "title", "goal", "estimate_minutes", "files", "hints"),
+    *("crate", "check", "lm", "services"),
+}
+_SERVICE_KEYS = {"name"}
 _CRATE_KEYS = {"kind", "module", "pyo3_features", "dependencies"}
 _CHECK_KEYS = {"file", "timeout_seconds", "memory_mib"}
 _LM_KEYS = {"cassette", "script", "task"}
@@ -216,7 +221,37 @@ def _load_step(step_dir: Path, module_id: str) -> Step:
         cassette=cassette,
         scripts=scripts,
         lm_task=lm_task,
+        services=_load_services(doc, doc.get(d, "services", list, [])),
     )
+
+
+def _load_services(doc: TomlDoc, tables: list[Any]) -> tuple[str, ...]:
+    names: list[str] = []
+    for i, table in enumerate(tables, start=1):
+        if not isinstance(table, dict):
+            raise doc.error(
+                f"[[services]] #{i} is not a table",
+                key="services",
+                fix='declare each service as a table: [[services]] then name = "redis"',
+            )
+        doc.check_keys(table, _SERVICE_KEYS, "services")
+        name = doc.get(table, "name", str, where="services")
+        # The line of this `name = "..."`, where the fix goes.
+        at = re.search(rf"^\s*name\s*=\s*[\"']{re.escape(name)}[\"']", doc.text, re.M)
+        line = doc.text.count("\n", 0, at.start()) + 1 if at else doc.line_of("services")
+        if name not in SERVICES:
+            raise FileError(
+                doc.path,
+                f"service {name!r} is not known",
+                line=line,
+                fix=f"use one of: {', '.join(sorted(SERVICES))}",
+            )
+        if name in names:
+            raise FileError(
+                doc.path, f"service {name!r} is declared twice", line=line, fix="declare it once"
+            )
+        names.append(name)
+    return tuple(names)
 
 
 def _load_lm(

@@ -38,6 +38,7 @@ class Step:
     cassette: Path | None = None
     scripts: tuple[ScriptedReply, ...] = ()
     lm_task: dict[str, Any] | None = None  # [lm.task], examples inlined (tutor/lm/task.py)
+    services: tuple[str, ...] = ()  # [[services]] names, started around the check
 
     @property
     def readme(self) -> Path:

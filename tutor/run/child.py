@@ -162,6 +162,7 @@ def run_check(request: dict[str, Any], fds: list[int], services: Any) -> int:
     build_dir = request["build_dir"]
     sys.path.insert(0, build_dir)
     os.environ["PYO3DSPY_TUTOR_BUILD_DIR"] = build_dir
+    os.environ.update(request.get("env") or {})  # e.g. REDIS_URL of the step's services
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # installed plugins cost ~0.5 s
     os.chdir(request["cwd"])
     check = Path(request["check_path"])

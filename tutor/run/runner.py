@@ -75,6 +75,7 @@ class RunRequest:
     binary: Path | None = None
     record_to: Path | None = None  # write the run's LM calls here as a cassette
     memory_mib: int | None = None  # resident memory of the check's processes; None: no limit
+    env: dict[str, str] = field(default_factory=dict)  # added to the check's environment
 
 
 @dataclass
@@ -220,6 +221,7 @@ class Runner:
             "lm_task": request.lm_task,
             "binary": str(request.binary) if request.binary else None,
             "record_to": str(request.record_to) if request.record_to else None,
+            "env": request.env,
             "origin": outcome.requested_at,
             "nonce": nonce,
             "dump_file": dump.name,
