@@ -219,14 +219,16 @@ async def settle(pilot) -> None:
 
 
 async def settle_screen(pilot) -> None:
-    """``settle``, then wait until two frames in a row look the same: some widgets (the
-    tab underline) follow a change a frame or two late, later still on a loaded machine."""
+    """``settle``, then wait until the screen has looked the same for three frames in a
+    row: some widgets (the tab underline, the editor's line padding) follow a change a
+    frame or two late, later still on a loaded machine."""
     await settle(pilot)
-    previous = pilot.app.export_screenshot()
-    for _ in range(50):
-        await pilot.pause(0.02)
+    previous, same = pilot.app.export_screenshot(), 0
+    for _ in range(60):
+        await pilot.pause(0.05)
         current = pilot.app.export_screenshot()
-        if current == previous:
+        same = same + 1 if current == previous else 0
+        if same == 3:
             return
         previous = current
 

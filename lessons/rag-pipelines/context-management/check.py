@@ -18,17 +18,6 @@ def retriever():
     return r
 
 
-def answered_by(before):
-    """"script" when this step's scripted answers answered the LM calls made since span
-    number `before` (exact values are known), "model" for a real provider or a cassette."""
-    sources = {s.lm_source for s in lesson_api.spans()[before:] if s.kind == "lm"}
-    assert sources, "no LM call was made: ask() should run the RAG program"
-    assert "synthesized" not in sources, (
-        "the offline LM had no scripted answer for this prompt: pass the question to the "
-        "RAG program unchanged, as question=..."
-    )
-    return "script" if sources == {"scripted"} else "model"
-
 
 def test_module_registers_the_gil_probe():
     got = [name for name in dir(cm) if name == "_gil_probe_drain"]
@@ -64,7 +53,7 @@ def test_ask_sends_only_the_packed_context_to_the_lm(retriever):
         pytest.skip("spans are recorded only when the tutor runs this check")
     before = len(lesson_api.spans())
     result = cm.ask(GIL_QUESTION, retriever, budget=80)
-    source = answered_by(before)
+    source = lesson_api.answered_by(before)
     got = ([p.split("]")[0] + "]" for p in result.passages], result.tokens)
     got = (list(got[0]), got[1])
     assert got == (["[1]", "[2]"], 63), (
@@ -103,7 +92,7 @@ def test_citations_are_checked_against_what_the_lm_saw(retriever):
         message = str(e)
     else:
         got, message = f"returned citations {result.citations}", ""
-    if answered_by(before) == "model":
+    if lesson_api.answered_by(before) == "model":
         pytest.skip("a real LM does not cite a passage it never saw on request")
     assert got == "ValueError", (
         "with budget=40 only one passage fits, yet the LM cites 12 and 9: a citation of a "

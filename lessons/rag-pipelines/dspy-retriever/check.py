@@ -16,17 +16,6 @@ def retriever():
     return dspy_retriever.Retriever(":memory:", k=3)
 
 
-def answered_by(before):
-    """"script" when this step's scripted answers answered the LM calls made since span
-    number `before` (exact values are known), "model" for a real provider or a cassette."""
-    sources = {s.lm_source for s in lesson_api.spans()[before:] if s.kind == "lm"}
-    assert sources, "no LM call was made: ask() should run the RAG program"
-    assert "synthesized" not in sources, (
-        "the offline LM had no scripted answer for this prompt: pass the question to the "
-        "RAG program unchanged, as question=..."
-    )
-    return "script" if sources == {"scripted"} else "model"
-
 
 def test_module_registers_the_gil_probe():
     got = [name for name in dir(dspy_retriever) if name == "_gil_probe_drain"]
@@ -61,7 +50,7 @@ def test_ask_answers_from_the_retrieved_passages(retriever):
         pytest.skip("needs the LM the tutor configures")
     before = len(lesson_api.spans())
     result = dspy_retriever.ask(GIL_QUESTION, retriever)
-    source = answered_by(before)
+    source = lesson_api.answered_by(before)
     got = [p[:4] for p in result.passages]
     assert got == ["[1] ", "[2] ", "[4] "], (
         "Answer.passages should be the passages the RAG program retrieved (its Prediction's "
@@ -82,9 +71,9 @@ def test_the_passages_reach_the_lm_prompt(retriever):
     before = len(lesson_api.spans())
     dspy_retriever.ask(GIL_QUESTION, retriever)
     spans = lesson_api.spans()[before:]
-    retrieves = [s for s in spans if s.kind == "module" and s.name == "Retrieve"]
+    retrieves = [s for s in spans if s.kind == "retrieval" and s.name == "Retrieve"]
     assert len(retrieves) == 1, (
-        "one dspy.Retrieve module span should run per ask(): call the RAG program built "
+        "one dspy.Retrieve retrieval span should run per ask(): call the RAG program built "
         "from RAG_PY, which retrieves through dspy.Retrieve"
     )
     got = (retrieves[0].inputs.get("query"), retrieves[0].inputs.get("k"))
@@ -110,7 +99,7 @@ def test_a_made_up_citation_is_a_value_error(retriever):
         assert "9" in str(e), f"the message should name the made-up citation 9, got {str(e)!r}"
     else:
         got = f"returned citations {result.citations}"
-    if answered_by(before) == "model":
+    if lesson_api.answered_by(before) == "model":
         pytest.skip("a real LM does not cite a passage it never saw on request")
     assert got == "ValueError", (
         "the offline LM cites passage 9, which was not retrieved: check_citations' Err must "

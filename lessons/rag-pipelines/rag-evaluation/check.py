@@ -18,16 +18,6 @@ def rounded(values):
     return tuple(round(v, 4) + 0.0 for v in values)
 
 
-def answered_by(before):
-    """"script" when this step's scripted answers answered the LM calls made since span
-    number `before`, "model" for a real provider or a cassette."""
-    sources = {s.lm_source for s in lesson_api.spans()[before:] if s.kind == "lm"}
-    assert sources, "no LM call was made: the RAG program should run"
-    assert "synthesized" not in sources, (
-        "the offline LM had no scripted answer: pass the devset questions unchanged"
-    )
-    return "script" if sources == {"scripted"} else "model"
-
 
 def test_module_registers_the_gil_probe():
     got = [name for name in dir(re_) if name == "_gil_probe_drain"]
@@ -70,7 +60,7 @@ def test_ask_runs_the_combined_pipeline(pipeline):
         pytest.skip("needs the LM the tutor configures")
     before = len(lesson_api.spans())
     answer = pipeline.ask(GIL_QUESTION)
-    source = answered_by(before)
+    source = lesson_api.answered_by(before)
     got = [p.split("]")[0] + "]" for p in answer.passages]
     assert got == ["[1]", "[2]", "[4]"], (
         f"the LM should see the reranked, packed passages [1], [2], [4], got {got}"
@@ -84,7 +74,7 @@ def test_dspy_evaluate_scores_the_answers(pipeline):
         pytest.skip("needs the LM the tutor configures")
     before = len(lesson_api.spans())
     score = pipeline.evaluate_answers()
-    source = answered_by(before)
+    source = lesson_api.answered_by(before)
     evaluations = [s for s in lesson_api.spans()[before:] if s.kind == "evaluate"]
     assert len(evaluations) == 1, (
         "evaluate_answers() should run one dspy.Evaluate over the devset"

@@ -7,7 +7,7 @@ use pyo3::prelude::*;
 
 fn main() -> PyResult<()> {
     // Start the interpreter first (the template has no `auto-initialize`).
-    Python::initialize();
+    gil_probe::initialize("interpreter");
     let version = gil_probe::attach("import", |py| -> PyResult<String> {
         py.import("dspy")?.getattr("__version__")?.extract()
     })?;

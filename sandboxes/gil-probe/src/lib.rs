@@ -154,6 +154,21 @@ where
     result
 }
 
+/// `Python::initialize()`, timed: a program that embeds Python calls this once at the
+/// start of `main`, and the interpreter's start-up is recorded as `init` under `label`,
+/// kept apart from GIL waits. Does nothing more than `Python::initialize()` (and records
+/// nothing) when the interpreter is already running.
+pub fn initialize(label: &'static str) {
+    if state_before_attach() != Before::Uninitialized {
+        Python::initialize();
+        return;
+    }
+    let t0 = Instant::now();
+    Python::initialize();
+    let ns = nanos(t0, Instant::now());
+    with_samples(label, |s| Samples::push(&mut s.init_ns, &mut s.dropped, ns));
+}
+
 /// `py.detach(f)`, timed under `label`, with the same bounds as PyO3's `Python::detach`.
 ///
 /// Records `detached` (time inside `f`, stored while still detached) and a `wait` sample
