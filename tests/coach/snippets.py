@@ -40,7 +40,7 @@ def check_snippets(root: Path, target: Path) -> dict[str, list[Diagnostic]]:
     proc = subprocess.run(
         ["cargo", "check", "--workspace", "--keep-going", "--message-format=json"],
         cwd=root,
-        env=build_env(target, "extension"),
+        env=build_env(target),
         capture_output=True,
         text=True,
         check=False,
